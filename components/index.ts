@@ -1,0 +1,10 @@
+export { DsmRedis, DsmRedisArgs, REDIS_CONTAINER_PORT, REDIS_NAME, REDIS_SELECTOR } from "./dsm-redis";
+export {
+    CONFIG_KEYS,
+    ConfigSource,
+    DEFAULT_SETTINGS,
+    RedisSettings,
+    readSettings,
+    stackConfigSource,
+} from "./settings";
+export { InvalidSettingsError, Problem } from "./validation";

@@ -1,0 +1,146 @@
+/**
+ * The stack configuration of the bus: every knob, its default, and how it is read and validated.
+ * This is the one place that knows config keys; the component only sees typed values.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Problem, assertNoProblems, checkImage, checkNamespace, checkPort, checkResources } from "./validation";
+
+/** The bus's settings as plain, validated values. */
+export interface RedisSettings {
+    readonly namespace: string;
+    readonly createNamespace: boolean;
+    readonly image: string;
+    readonly port: number;
+    readonly resources: {
+        readonly requests: { readonly cpu: string; readonly memory: string };
+        readonly limits: { readonly cpu: string; readonly memory: string };
+    };
+}
+
+/** The defaults equal the manifest in the design document (redis-service-setup.md, section 3). */
+export const DEFAULT_SETTINGS: RedisSettings = {
+    namespace: "dsm",
+    createNamespace: true,
+    image: "redis:7.2-alpine",
+    port: 6379,
+    resources: {
+        requests: { cpu: "100m", memory: "100Mi" },
+        limits: { cpu: "200m", memory: "200Mi" },
+    },
+};
+
+/** One row of the config table: the key (without the project prefix), its default and what it means. */
+export interface ConfigKey {
+    readonly key: string;
+    readonly default: string;
+    readonly description: string;
+}
+
+/** Every key the program reads. README's table mirrors this list; a test keeps the two in step. */
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+    { key: "namespace", default: "dsm", description: "Namespace for the bus; a DNS-1123 label." },
+    {
+        key: "createNamespace",
+        default: "true",
+        description: "Create the namespace (false when another stack owns it).",
+    },
+    {
+        key: "image",
+        default: "redis:7.2-alpine",
+        description: "Redis image; pinned by a tag other than latest, or a digest.",
+    },
+    { key: "port", default: "6379", description: "Port of Service `redis` (the container always listens on 6379)." },
+    { key: "cpuRequest", default: "100m", description: "CPU request of the redis container." },
+    { key: "cpuLimit", default: "200m", description: "CPU limit of the redis container." },
+    { key: "memoryRequest", default: "100Mi", description: "Memory request of the redis container." },
+    { key: "memoryLimit", default: "200Mi", description: "Memory limit of the redis container." },
+];
+
+/** Where settings come from: a `pulumi.Config` in the program, a plain map in tests. */
+export interface ConfigSource {
+    /** The project name, the prefix of every key (`dsm-redis`). */
+    readonly project: string;
+    /** The raw text of a key (without the prefix), or undefined when unset. */
+    get(key: string): string | undefined;
+    /** Every key set for this project (without the prefix), to catch misspelt ones. */
+    keys(): readonly string[];
+}
+
+/** The stack's own configuration, as the Pulumi engine passes it to the program. */
+export function stackConfigSource(): ConfigSource {
+    const project = pulumi.getProject();
+    const config = new pulumi.Config(project);
+    return {
+        project,
+        get: (key) => config.get(key),
+        keys: () =>
+            Object.keys(pulumi.runtime.allConfig())
+                .filter((k) => k.startsWith(`${project}:`))
+                .map((k) => k.slice(project.length + 1)),
+    };
+}
+
+/**
+ * Reads and validates every setting. Throws InvalidSettingsError listing each bad key with the value given and
+ * the accepted form, before any resource is registered.
+ */
+export function readSettings(source: ConfigSource): RedisSettings {
+    const problems: Problem[] = [];
+    const name = (key: string) => `${source.project}:${key}`;
+    const text = (key: string, fallback: string) => source.get(key) ?? fallback;
+
+    const known = new Set(CONFIG_KEYS.map((k) => k.key));
+    for (const key of source.keys()) {
+        if (!known.has(key)) {
+            problems.push({
+                field: name(key),
+                message: `is not a setting of this program; expected one of ${[...known].join(", ")}`,
+            });
+        }
+    }
+
+    const namespace = text("namespace", DEFAULT_SETTINGS.namespace);
+    problems.push(...checkNamespace(namespace, name("namespace")));
+
+    const createNamespaceText = text("createNamespace", String(DEFAULT_SETTINGS.createNamespace));
+    if (createNamespaceText !== "true" && createNamespaceText !== "false") {
+        problems.push({
+            field: name("createNamespace"),
+            message: `${JSON.stringify(createNamespaceText)} is not a boolean; expected true or false`,
+        });
+    }
+
+    const image = text("image", DEFAULT_SETTINGS.image);
+    problems.push(...checkImage(image, name("image")));
+
+    const portText = text("port", String(DEFAULT_SETTINGS.port));
+    problems.push(...checkPort(portText, name("port")));
+
+    const resources = {
+        requests: {
+            cpu: text("cpuRequest", DEFAULT_SETTINGS.resources.requests.cpu),
+            memory: text("memoryRequest", DEFAULT_SETTINGS.resources.requests.memory),
+        },
+        limits: {
+            cpu: text("cpuLimit", DEFAULT_SETTINGS.resources.limits.cpu),
+            memory: text("memoryLimit", DEFAULT_SETTINGS.resources.limits.memory),
+        },
+    };
+    problems.push(
+        ...checkResources(resources, {
+            requestsCpu: name("cpuRequest"),
+            requestsMemory: name("memoryRequest"),
+            limitsCpu: name("cpuLimit"),
+            limitsMemory: name("memoryLimit"),
+        }),
+    );
+
+    assertNoProblems(problems);
+    return {
+        namespace,
+        createNamespace: createNamespaceText === "true",
+        image,
+        port: Number(portText),
+        resources,
+    };
+}

@@ -1,0 +1,156 @@
+/**
+ * Plain validators for the bus's settings. Each takes a value and the name the user knows it by (a stack config
+ * key such as `dsm-redis:memoryLimit`, or a component argument such as `resources.limits.memory`), and returns the
+ * problems it finds. They never throw, so that every bad value is reported at once.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { IMAGE_FORM, ImageReferenceError, parseImageReference, unpinnedReason } from "../policy/image-reference";
+import { QUANTITY_FORM, Quantity, QuantityError, parseQuantity } from "../policy/quantity";
+
+export interface Problem {
+    /** The config key or argument the problem is about. */
+    readonly field: string;
+    /** What is wrong with the value and what would be accepted. */
+    readonly message: string;
+}
+
+/**
+ * Thrown when settings are invalid; its message lists every problem, one a line. It is a RunError so that the
+ * engine prints the message at preview without a stack trace: the user needs the keys, not our frames.
+ */
+export class InvalidSettingsError extends pulumi.RunError {
+    readonly problems: readonly Problem[];
+    constructor(problems: readonly Problem[]) {
+        super(`Invalid DSM Redis settings:\n${problems.map((p) => `  - ${p.field}: ${p.message}`).join("\n")}`);
+        this.name = "InvalidSettingsError";
+        this.problems = problems;
+    }
+}
+
+/** Throws InvalidSettingsError when there is any problem. */
+export function assertNoProblems(problems: readonly Problem[]): void {
+    if (problems.length > 0) {
+        throw new InvalidSettingsError(problems);
+    }
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function checkNamespace(value: string, field: string): Problem[] {
+    if (value.length > 63 || !DNS1123_LABEL.test(value)) {
+        return [
+            {
+                field,
+                message: `${JSON.stringify(value)} is not a DNS-1123 label; expected at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit, e.g. "dsm"`,
+            },
+        ];
+    }
+    return [];
+}
+
+export function checkImage(value: string, field: string): Problem[] {
+    try {
+        const reason = unpinnedReason(parseImageReference(value));
+        return reason === undefined
+            ? []
+            : [{ field, message: `${JSON.stringify(value)} is not pinned: ${reason}; expected ${IMAGE_FORM}` }];
+    } catch (error) {
+        if (error instanceof ImageReferenceError) {
+            return [
+                {
+                    field,
+                    message: `${JSON.stringify(value)} is not a valid image reference: ${error.reason}; expected ${IMAGE_FORM}`,
+                },
+            ];
+        }
+        throw error;
+    }
+}
+
+/** A TCP port: a whole number from 1 to 65535, given as a number or as its decimal text. */
+export function checkPort(value: string | number, field: string): Problem[] {
+    const text = String(value);
+    const port = Number(text);
+    if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
+        return [
+            {
+                field,
+                message: `${JSON.stringify(value)} is not a TCP port; expected a whole number from 1 to 65535, e.g. 6379`,
+            },
+        ];
+    }
+    return [];
+}
+
+/** Parses a positive, non-zero quantity, reporting a problem (and returning undefined) otherwise. */
+export function checkQuantity(
+    value: string | number,
+    field: string,
+    kind: "cpu" | "memory",
+    problems: Problem[],
+): Quantity | undefined {
+    let quantity: Quantity;
+    try {
+        quantity = parseQuantity(value);
+    } catch (error) {
+        if (error instanceof QuantityError) {
+            problems.push({
+                field,
+                message: `${JSON.stringify(value)} is not valid: ${error.reason}; expected ${QUANTITY_FORM}`,
+            });
+            return undefined;
+        }
+        throw error;
+    }
+    const example = kind === "cpu" ? '"100m" or "0.5"' : '"100Mi" or "1Gi"';
+    if (!quantity.hasDigits || quantity.nanos <= 0n) {
+        problems.push({
+            field,
+            message: `${JSON.stringify(value)} is not a positive quantity; expected a value above zero, e.g. ${example}`,
+        });
+        return undefined;
+    }
+    if (kind === "memory" && quantity.suffix === "m") {
+        problems.push({
+            field,
+            message: `${JSON.stringify(value)} means ${value.toString().slice(0, -1)} thousandths of a byte ("m" is milli); for mebibytes write "Mi", e.g. "100Mi"`,
+        });
+        return undefined;
+    }
+    return quantity;
+}
+
+export interface ResourceValues {
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/** The names the four resource fields are known by, so that messages speak the caller's language. */
+export interface ResourceFieldNames {
+    readonly requestsCpu: string;
+    readonly requestsMemory: string;
+    readonly limitsCpu: string;
+    readonly limitsMemory: string;
+}
+
+/** Every quantity parses, is positive, and no request exceeds its limit (compared exactly). */
+export function checkResources(values: ResourceValues, names: ResourceFieldNames): Problem[] {
+    const problems: Problem[] = [];
+    const requestsCpu = checkQuantity(values.requests.cpu, names.requestsCpu, "cpu", problems);
+    const limitsCpu = checkQuantity(values.limits.cpu, names.limitsCpu, "cpu", problems);
+    const requestsMemory = checkQuantity(values.requests.memory, names.requestsMemory, "memory", problems);
+    const limitsMemory = checkQuantity(values.limits.memory, names.limitsMemory, "memory", problems);
+    const pairs: Array<[Quantity | undefined, Quantity | undefined, string, string]> = [
+        [requestsCpu, limitsCpu, names.requestsCpu, names.limitsCpu],
+        [requestsMemory, limitsMemory, names.requestsMemory, names.limitsMemory],
+    ];
+    for (const [request, limit, requestField, limitField] of pairs) {
+        if (request !== undefined && limit !== undefined && request.nanos > limit.nanos) {
+            problems.push({
+                field: requestField,
+                message: `the request ${JSON.stringify(request.text)} is above the limit ${JSON.stringify(limit.text)} (${limitField}); expected a request at most the limit`,
+            });
+        }
+    }
+    return problems;
+}

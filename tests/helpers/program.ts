@@ -1,0 +1,93 @@
+/**
+ * Runs this repo's Pulumi program (index.ts) under `pulumi.runtime.setMocks` and reports what it registered, as the
+ * engine's resource monitor saw it: URNs (which encode the parent chain), types, names and inputs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as path from "path";
+
+export const PROJECT = "dsm-redis";
+export const STACK = "dev";
+
+export interface RegisteredResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly custom: boolean;
+    /** What the program passed, with Outputs resolved. */
+    readonly inputs: Record<string, unknown>;
+}
+
+export interface ProgramRun {
+    readonly resources: RegisteredResource[];
+    /** The stack outputs (index.ts's exports), resolved. */
+    readonly outputs: Record<string, unknown>;
+}
+
+/** The SDK's runtime settings; waitForRPCs is internal (not in its typings) and drains pending registrations. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as {
+    waitForRPCs(): Promise<void>;
+    getMonitor(): unknown;
+};
+
+const PROGRAM = path.resolve(__dirname, "..", "..", "index.ts");
+
+/**
+ * Resolves an Output's value under mocks (not in preview, where unknowns never resolve), and rejects when it failed.
+ * `apply` alone would never call back on a failure; the Output's promise (internal to the SDK) carries it.
+ */
+export function resolve<T>(output: pulumi.Output<T>): Promise<T> {
+    return (output as unknown as { promise(): Promise<T> }).promise();
+}
+
+/**
+ * Runs index.ts with the given stack config (keys without the project prefix), freshly each call.
+ * Rejects with the program's own error when it throws, as `pulumi preview` would show it.
+ */
+export async function runProgram(config: Record<string, string> = {}): Promise<ProgramRun> {
+    const recorded = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
+    // The SDK caches PULUMI_CONFIG in its store when it loads; setAllConfig replaces it for this run.
+    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v])));
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args: pulumi.runtime.MockResourceArgs) => {
+                recorded.set(`${args.type}::${args.name}`, { inputs: args.inputs, custom: args.custom ?? true });
+                return { id: `${args.name}-id`, state: args.inputs };
+            },
+            call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+        },
+        PROJECT,
+        STACK,
+        false,
+    );
+    delete require.cache[PROGRAM];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must load after setMocks, anew.
+    const program = require(PROGRAM) as Record<string, unknown>;
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(program)) {
+        outputs[key] = pulumi.Output.isInstance(value) ? await resolve(value) : value;
+    }
+    await runtimeSettings.waitForRPCs();
+    const monitor = runtimeSettings.getMonitor() as MockMonitor;
+    const resources: RegisteredResource[] = [];
+    for (const urn of monitor.getRegisteredResources().keys()) {
+        const parts = urn.split("::");
+        const type = parts[2].split("$").pop() ?? "";
+        const name = parts[3];
+        const entry = recorded.get(`${type}::${name}`);
+        resources.push({ urn, type, name, custom: entry?.custom ?? true, inputs: entry?.inputs ?? {} });
+    }
+    return { resources, outputs };
+}
+
+/** The one registered resource of a type, failing clearly when there is not exactly one. */
+export function only(run: ProgramRun, type: string): RegisteredResource {
+    const matches = run.resources.filter((r) => r.type === type);
+    if (matches.length !== 1) {
+        throw new Error(
+            `expected exactly one ${type}, found ${matches.length}: ${matches.map((m) => m.urn).join(", ")}`,
+        );
+    }
+    return matches[0];
+}

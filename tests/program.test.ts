@@ -1,0 +1,112 @@
+import * as assert from "assert";
+import { ProgramRun, only, runProgram } from "./helpers/program";
+
+describe("the program under mocks, with no config", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram();
+    });
+
+    it("registers exactly the component, the namespace, the Deployment and the Service", () => {
+        const types = run.resources.map((r) => r.type).sort();
+        assert.deepStrictEqual(types, [
+            "dsm:infra:Redis",
+            "kubernetes:apps/v1:Deployment",
+            "kubernetes:core/v1:Namespace",
+            "kubernetes:core/v1:Service",
+        ]);
+    });
+
+    it("parents every Kubernetes object to the component", () => {
+        const component = only(run, "dsm:infra:Redis");
+        assert.strictEqual(component.custom, false);
+        for (const r of run.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+            assert.ok(r.urn.includes(`::dsm:infra:Redis$${r.type}::`), `${r.urn} is not a child of the component`);
+        }
+    });
+
+    it("names the namespace exactly dsm, with the recommended labels", () => {
+        const metadata = only(run, "kubernetes:core/v1:Namespace").inputs.metadata;
+        assert.deepStrictEqual(metadata, {
+            name: "dsm",
+            labels: { "app.kubernetes.io/part-of": "dsm", "app.kubernetes.io/managed-by": "pulumi" },
+        });
+    });
+
+    it("creates Deployment dsm/redis as the design's manifest, with probes", () => {
+        const inputs = only(run, "kubernetes:apps/v1:Deployment").inputs as any;
+        assert.strictEqual(inputs.metadata.name, "redis");
+        assert.strictEqual(inputs.metadata.namespace, "dsm");
+        assert.strictEqual(inputs.spec.replicas, 1);
+        assert.deepStrictEqual(inputs.spec.selector, { matchLabels: { app: "redis" } });
+        assert.strictEqual(inputs.spec.template.metadata.labels.app, "redis");
+        assert.strictEqual(inputs.metadata.annotations?.["pulumi.com/skipAwait"], undefined);
+        const [container, ...others] = inputs.spec.template.spec.containers;
+        assert.strictEqual(others.length, 0);
+        assert.strictEqual(container.name, "redis");
+        assert.strictEqual(container.image, "redis:7.2-alpine");
+        assert.deepStrictEqual(container.ports, [{ name: "redis", containerPort: 6379, protocol: "TCP" }]);
+        assert.deepStrictEqual(container.resources, {
+            requests: { memory: "100Mi", cpu: "100m" },
+            limits: { memory: "200Mi", cpu: "200m" },
+        });
+        assert.deepStrictEqual(container.readinessProbe.exec.command, ["redis-cli", "-e", "-p", "6379", "ping"]);
+        assert.deepStrictEqual(container.livenessProbe.tcpSocket, { port: 6379 });
+    });
+
+    it("creates ClusterIP Service dsm/redis from 6379 to the container's 6379", () => {
+        const inputs = only(run, "kubernetes:core/v1:Service").inputs as any;
+        assert.strictEqual(inputs.metadata.name, "redis");
+        assert.strictEqual(inputs.metadata.namespace, "dsm");
+        assert.strictEqual(inputs.spec.type, "ClusterIP");
+        assert.deepStrictEqual(inputs.spec.selector, { app: "redis" });
+        assert.deepStrictEqual(inputs.spec.ports, [{ name: "redis", protocol: "TCP", port: 6379, targetPort: 6379 }]);
+    });
+
+    it("exports the namespace, the service name, the in-cluster host and the port", () => {
+        assert.deepStrictEqual(run.outputs, {
+            namespace: "dsm",
+            serviceName: "redis",
+            host: "redis.dsm.svc.cluster.local",
+            port: 6379,
+        });
+    });
+});
+
+describe("the program under mocks, with config", () => {
+    it("applies namespace, image, port and resources from the stack config", async () => {
+        const run = await runProgram({
+            namespace: "dsm-staging",
+            image: "docker.io/library/redis:7.2.5-alpine",
+            port: "6380",
+            cpuRequest: "0.25",
+            cpuLimit: "500m",
+            memoryRequest: "128Mi",
+            memoryLimit: "256Mi",
+        });
+        const deployment = only(run, "kubernetes:apps/v1:Deployment").inputs as any;
+        const container = deployment.spec.template.spec.containers[0];
+        assert.strictEqual(deployment.metadata.namespace, "dsm-staging");
+        assert.strictEqual(container.image, "docker.io/library/redis:7.2.5-alpine");
+        assert.deepStrictEqual(container.resources, {
+            requests: { cpu: "0.25", memory: "128Mi" },
+            limits: { cpu: "500m", memory: "256Mi" },
+        });
+        const service = only(run, "kubernetes:core/v1:Service").inputs as any;
+        assert.deepStrictEqual(service.spec.ports[0], { name: "redis", protocol: "TCP", port: 6380, targetPort: 6379 });
+        assert.strictEqual(run.outputs.host, "redis.dsm-staging.svc.cluster.local");
+    });
+
+    it("creates no namespace when createNamespace is false, and still deploys into it", async () => {
+        const run = await runProgram({ createNamespace: "false", namespace: "platform" });
+        assert.strictEqual(run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").length, 0);
+        assert.strictEqual((only(run, "kubernetes:apps/v1:Deployment").inputs as any).metadata.namespace, "platform");
+    });
+
+    it("stops before registering anything when a key is invalid", async () => {
+        await assert.rejects(runProgram({ memoryLimit: "100MB" }), (error: Error) => {
+            assert.match(error.message, /dsm-redis:memoryLimit: "100MB"/);
+            return true;
+        });
+    });
+});

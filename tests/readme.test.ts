@@ -1,0 +1,32 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { CONFIG_KEYS } from "../components";
+import { only, runProgram } from "./helpers/program";
+
+const ROOT = path.resolve(__dirname, "..");
+
+describe("documented configuration", () => {
+    it("README's config table lists exactly the keys the program reads, with their defaults", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const table = readme.split("<!-- config-table: start")[1]?.split("<!-- config-table: end")[0] ?? "";
+        const rows = [...table.matchAll(/^\|\s*`([^`]+)`\s*\|\s*`([^`]*)`\s*\|/gm)].map((m) => [m[1], m[2]]);
+        assert.deepStrictEqual(
+            rows,
+            CONFIG_KEYS.map((k) => [k.key, k.default]),
+        );
+    });
+
+    it("Pulumi.dev.yaml shows every key, and the program accepts it as it is", async () => {
+        const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
+            config: Record<string, unknown>;
+        };
+        const config = Object.fromEntries(
+            Object.entries(doc.config).map(([k, v]) => [k.replace(/^dsm-redis:/, ""), String(v)]),
+        );
+        assert.deepStrictEqual(Object.keys(config).sort(), CONFIG_KEYS.map((k) => k.key).sort());
+        const run = await runProgram(config);
+        assert.strictEqual((only(run, "kubernetes:core/v1:Service").inputs as any).metadata.name, "redis");
+    });
+});

@@ -1,0 +1,141 @@
+import * as assert from "assert";
+import { CONFIG_KEYS, ConfigSource, DEFAULT_SETTINGS, InvalidSettingsError, readSettings } from "../components";
+
+function source(values: Record<string, string>): ConfigSource {
+    return { project: "dsm-redis", get: (key) => values[key], keys: () => Object.keys(values) };
+}
+
+function problemsOf(values: Record<string, string>): InvalidSettingsError["problems"] {
+    try {
+        readSettings(source(values));
+    } catch (error) {
+        assert.ok(error instanceof InvalidSettingsError, `expected InvalidSettingsError, got ${String(error)}`);
+        return error.problems;
+    }
+    assert.fail(`expected ${JSON.stringify(values)} to be rejected`);
+}
+
+describe("readSettings", () => {
+    it("defaults to the design's manifest", () => {
+        assert.deepStrictEqual(readSettings(source({})), {
+            namespace: "dsm",
+            createNamespace: true,
+            image: "redis:7.2-alpine",
+            port: 6379,
+            resources: { requests: { cpu: "100m", memory: "100Mi" }, limits: { cpu: "200m", memory: "200Mi" } },
+        });
+        assert.deepStrictEqual(readSettings(source({})), DEFAULT_SETTINGS);
+    });
+
+    it("documents a default for every key it reads, equal to the value it uses", () => {
+        const defaults = readSettings(source({}));
+        const byKey: Record<string, string> = {
+            namespace: defaults.namespace,
+            createNamespace: String(defaults.createNamespace),
+            image: defaults.image,
+            port: String(defaults.port),
+            cpuRequest: defaults.resources.requests.cpu,
+            cpuLimit: defaults.resources.limits.cpu,
+            memoryRequest: defaults.resources.requests.memory,
+            memoryLimit: defaults.resources.limits.memory,
+        };
+        assert.deepStrictEqual(Object.fromEntries(CONFIG_KEYS.map((k) => [k.key, k.default])), byKey);
+    });
+
+    it("accepts valid non-default values", () => {
+        const settings = readSettings(
+            source({
+                namespace: "events-1",
+                image: "registry.example.com:5000/redis@sha256:" + "a".repeat(64),
+                port: "16379",
+                cpuRequest: "0.1",
+                cpuLimit: "1",
+                memoryRequest: "1e8",
+                memoryLimit: "1Gi",
+            }),
+        );
+        assert.strictEqual(settings.port, 16379);
+        assert.strictEqual(settings.resources.requests.memory, "1e8");
+    });
+
+    const invalid: Array<[string, Record<string, string>, string, RegExp]> = [
+        [
+            "a quantity with a byte suffix",
+            { memoryLimit: "100MB" },
+            "dsm-redis:memoryLimit",
+            /"100MB" is not valid: unknown suffix "MB".*Kubernetes quantity/,
+        ],
+        ["a quantity in the wrong case", { memoryRequest: "100mi" }, "dsm-redis:memoryRequest", /did you mean "Mi"/],
+        ["memory in milli-bytes", { memoryRequest: "100m" }, "dsm-redis:memoryRequest", /thousandths of a byte.*"Mi"/],
+        ["a zero limit", { cpuLimit: "0" }, "dsm-redis:cpuLimit", /not a positive quantity/],
+        ["a quantity without digits", { cpuRequest: "m" }, "dsm-redis:cpuRequest", /not a positive quantity/],
+        ["an image without a tag", { image: "redis" }, "dsm-redis:image", /"redis" is not pinned: it has no tag/],
+        ["an image tagged latest", { image: "redis:latest" }, "dsm-redis:image", /its tag is "latest"/],
+        ["an image with an empty tag", { image: "redis:" }, "dsm-redis:image", /the tag after ":" is empty/],
+        ["an image with a short digest", { image: "redis@sha256:abc" }, "dsm-redis:image", /exactly 64 lower-case hex/],
+        [
+            "a namespace that is not a DNS-1123 label",
+            { namespace: "DSM_events" },
+            "dsm-redis:namespace",
+            /"DSM_events" is not a DNS-1123 label/,
+        ],
+        ["a namespace that is too long", { namespace: "a".repeat(64) }, "dsm-redis:namespace", /at most 63/],
+        [
+            "a non-numeric port",
+            { port: "redis" },
+            "dsm-redis:port",
+            /"redis" is not a TCP port; expected a whole number from 1 to 65535/,
+        ],
+        ["a port out of range", { port: "70000" }, "dsm-redis:port", /not a TCP port/],
+        [
+            "a cpu request above its limit",
+            { cpuRequest: "300m" },
+            "dsm-redis:cpuRequest",
+            /request "300m" is above the limit "200m" \(dsm-redis:cpuLimit\)/,
+        ],
+        [
+            "a memory request above its limit, compared exactly",
+            { memoryRequest: "209715201", memoryLimit: "200Mi" },
+            "dsm-redis:memoryRequest",
+            /above the limit/,
+        ],
+        [
+            "a createNamespace that is not a boolean",
+            { createNamespace: "yes" },
+            "dsm-redis:createNamespace",
+            /not a boolean; expected true or false/,
+        ],
+        [
+            "a misspelt key",
+            { memorylimit: "1Gi" },
+            "dsm-redis:memorylimit",
+            /not a setting of this program; expected one of .*memoryLimit/,
+        ],
+    ];
+    for (const [what, values, field, message] of invalid) {
+        it(`rejects ${what}, naming ${field}`, () => {
+            const problems = problemsOf(values);
+            assert.strictEqual(problems.length, 1, JSON.stringify(problems));
+            assert.strictEqual(problems[0].field, field);
+            assert.match(problems[0].message, message);
+        });
+    }
+
+    it("accepts a request equal to its limit written differently (1Gi = 1024Mi)", () => {
+        assert.doesNotThrow(() => readSettings(source({ memoryRequest: "1024Mi", memoryLimit: "1Gi" })));
+    });
+
+    it("reports every bad key at once, one line each, in the error message", () => {
+        let message = "";
+        try {
+            readSettings(source({ image: "redis:latest", port: "x", namespace: "-bad" }));
+        } catch (error) {
+            message = (error as Error).message;
+        }
+        const lines = message.split("\n").filter((l) => l.startsWith("  - "));
+        assert.deepStrictEqual(
+            lines.map((l) => l.split(":").slice(0, 2).join(":").trim()),
+            ["- dsm-redis:namespace", "- dsm-redis:image", "- dsm-redis:port"],
+        );
+    });
+});
