@@ -7,6 +7,13 @@ import { ResourceValues, checkImage, checkNamespace, checkPort, checkResources }
 /** The port Redis listens on inside the container; the image's default, fixed so that probes and policies agree. */
 export const REDIS_CONTAINER_PORT = 6379;
 
+/** The uid and gid of user `redis` in the official Alpine image. */
+export const REDIS_UID = 999;
+export const REDIS_GID = 1000;
+
+/** The image's WORKDIR and data directory. */
+export const REDIS_DATA_DIR = "/data";
+
 /** The names every DSM service and runbook uses: `redis.dsm.svc.cluster.local`, `kubectl get svc redis -n dsm`. */
 export const REDIS_NAME = "redis";
 
@@ -86,7 +93,13 @@ export class DsmRedis extends pulumi.ComponentResource {
                       {
                           metadata: {
                               name: namespaceName,
-                              labels: { "app.kubernetes.io/part-of": "dsm", "app.kubernetes.io/managed-by": "pulumi" },
+                              labels: {
+                                  "app.kubernetes.io/part-of": "dsm",
+                                  "app.kubernetes.io/managed-by": "pulumi",
+                                  // The admission controller then refuses any pod in the namespace that is not restricted.
+                                  "pod-security.kubernetes.io/enforce": "restricted",
+                                  "pod-security.kubernetes.io/enforce-version": "latest",
+                              },
                           },
                       },
                       { parent: this },
@@ -103,12 +116,31 @@ export class DsmRedis extends pulumi.ComponentResource {
                     template: {
                         metadata: { labels },
                         spec: {
+                            // Redis never talks to the Kubernetes API; a mounted token would only be a credential to steal.
+                            automountServiceAccountToken: false,
+                            // The image's redis user is uid 999, gid 1000; with runAsUser set, its entrypoint skips
+                            // chown and gosu and starts redis-server directly. fsGroup makes /data writable.
+                            securityContext: {
+                                runAsNonRoot: true,
+                                runAsUser: REDIS_UID,
+                                runAsGroup: REDIS_GID,
+                                fsGroup: REDIS_GID,
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
+                            volumes: [{ name: "data", emptyDir: {} }],
                             containers: [
                                 {
                                     name: REDIS_NAME,
                                     image,
                                     ports: [{ name: "redis", containerPort: REDIS_CONTAINER_PORT, protocol: "TCP" }],
                                     resources,
+                                    securityContext: {
+                                        allowPrivilegeEscalation: false,
+                                        readOnlyRootFilesystem: true,
+                                        capabilities: { drop: ["ALL"] },
+                                    },
+                                    // Redis's working directory; the only path it writes with a read-only root.
+                                    volumeMounts: [{ name: "data", mountPath: REDIS_DATA_DIR }],
                                     // Ready only when Redis answers PONG: -e turns an error reply (LOADING, NOAUTH) into a failure.
                                     readinessProbe: {
                                         exec: {

@@ -29,7 +29,12 @@ describe("the program under mocks, with no config", () => {
         const metadata = only(run, "kubernetes:core/v1:Namespace").inputs.metadata;
         assert.deepStrictEqual(metadata, {
             name: "dsm",
-            labels: { "app.kubernetes.io/part-of": "dsm", "app.kubernetes.io/managed-by": "pulumi" },
+            labels: {
+                "app.kubernetes.io/part-of": "dsm",
+                "app.kubernetes.io/managed-by": "pulumi",
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/enforce-version": "latest",
+            },
         });
     });
 
@@ -52,6 +57,26 @@ describe("the program under mocks, with no config", () => {
         });
         assert.deepStrictEqual(container.readinessProbe.exec.command, ["redis-cli", "-e", "-p", "6379", "ping"]);
         assert.deepStrictEqual(container.livenessProbe.tcpSocket, { port: 6379 });
+    });
+
+    it("runs the pod as the image's redis user with a restricted security context", () => {
+        const pod = (only(run, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec;
+        assert.strictEqual(pod.automountServiceAccountToken, false);
+        assert.deepStrictEqual(pod.securityContext, {
+            runAsNonRoot: true,
+            runAsUser: 999,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            seccompProfile: { type: "RuntimeDefault" },
+        });
+        const container = pod.containers[0];
+        assert.deepStrictEqual(container.securityContext, {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+        });
+        assert.deepStrictEqual(container.volumeMounts, [{ name: "data", mountPath: "/data" }]);
+        assert.deepStrictEqual(pod.volumes, [{ name: "data", emptyDir: {} }]);
     });
 
     it("creates ClusterIP Service dsm/redis from 6379 to the container's 6379", () => {

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as path from "path";
+import { CheckedResource } from "../../policy/run-policies";
 
 export const PROJECT = "dsm-redis";
 export const STACK = "dev";
@@ -31,7 +32,8 @@ const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as {
     getMonitor(): unknown;
 };
 
-const PROGRAM = path.resolve(__dirname, "..", "..", "index.ts");
+/** This repo's program. */
+export const PROGRAM = path.resolve(__dirname, "..", "..", "index.ts");
 
 /**
  * Resolves an Output's value under mocks (not in preview, where unknowns never resolve), and rejects when it failed.
@@ -45,7 +47,7 @@ export function resolve<T>(output: pulumi.Output<T>): Promise<T> {
  * Runs index.ts with the given stack config (keys without the project prefix), freshly each call.
  * Rejects with the program's own error when it throws, as `pulumi preview` would show it.
  */
-export async function runProgram(config: Record<string, string> = {}): Promise<ProgramRun> {
+export async function runProgram(config: Record<string, string> = {}, program = PROGRAM): Promise<ProgramRun> {
     const recorded = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
     // The SDK caches PULUMI_CONFIG in its store when it loads; setAllConfig replaces it for this run.
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v])));
@@ -61,11 +63,11 @@ export async function runProgram(config: Record<string, string> = {}): Promise<P
         STACK,
         false,
     );
-    delete require.cache[PROGRAM];
+    delete require.cache[program];
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must load after setMocks, anew.
-    const program = require(PROGRAM) as Record<string, unknown>;
+    const exported = require(program) as Record<string, unknown>;
     const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(program)) {
+    for (const [key, value] of Object.entries(exported)) {
         outputs[key] = pulumi.Output.isInstance(value) ? await resolve(value) : value;
     }
     await runtimeSettings.waitForRPCs();
@@ -90,4 +92,9 @@ export function only(run: ProgramRun, type: string): RegisteredResource {
         );
     }
     return matches[0];
+}
+
+/** The registered resources in the form the policy harness takes (props are the inputs the program gave). */
+export function asCheckedResources(run: ProgramRun): CheckedResource[] {
+    return run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
 }

@@ -1,0 +1,151 @@
+import * as assert from "assert";
+import { noDefaultNamespace } from "../../policy/no-default-namespace";
+import { probesPresent } from "../../policy/probes-present";
+import { redisClusterInternal } from "../../policy/redis-cluster-internal";
+import { runPolicies } from "../../policy/run-policies";
+import { deployment, goodContainer, goodPod, messagesFor } from "../helpers/policy";
+
+function service(spec: Record<string, unknown>, namespace = "dsm") {
+    return { metadata: { name: "redis", namespace }, spec: { ports: [{ port: 6379 }], ...spec } };
+}
+
+describe("probes-present", () => {
+    it("is advisory, and wants readiness and liveness on long-running containers", async () => {
+        assert.strictEqual(probesPresent.enforcementLevel, "advisory");
+        const props = deployment(goodPod({ containers: [goodContainer({ livenessProbe: undefined })] }));
+        assert.deepStrictEqual(await messagesFor(probesPresent, "kubernetes:apps/v1:StatefulSet", props), [
+            'StatefulSet dsm/app, container "app": spec.template.spec.containers[0].livenessProbe is (unset): a long-running container has no livenessProbe; expected an exec, httpGet, tcpSocket or grpc probe',
+        ]);
+    });
+    it("leaves Jobs, CronJobs and init containers alone, and takes requiredProbes from config", async () => {
+        const bare = goodPod({
+            containers: [{ name: "x", image: "x:1" }],
+            initContainers: [{ name: "i", image: "i:1" }],
+        });
+        assert.deepStrictEqual(await messagesFor(probesPresent, "kubernetes:batch/v1:Job", deployment(bare)), []);
+        const messages = await messagesFor(probesPresent, "kubernetes:apps/v1:Deployment", deployment(bare), {
+            requiredProbes: ["startupProbe"],
+        });
+        assert.deepStrictEqual(
+            messages.map((m) => m.split(" is ")[0]),
+            ['Deployment dsm/app, container "x": spec.template.spec.containers[0].startupProbe'],
+        );
+    });
+});
+
+describe("redis-cluster-internal", () => {
+    const run = async (resources: Array<{ type: string; props: Record<string, unknown> }>, config = {}) =>
+        (
+            await runPolicies(
+                [redisClusterInternal],
+                resources.map((r, i) => ({ ...r, name: `r${i}`, urn: `urn:${i}` })),
+                { "redis-cluster-internal": config },
+            )
+        ).map((v) => `${v.urn} ${v.message}`);
+
+    it("admits a ClusterIP Service and an unset type", async () => {
+        assert.deepStrictEqual(
+            await run([
+                {
+                    type: "kubernetes:core/v1:Service",
+                    props: service({ type: "ClusterIP", selector: { app: "redis" } }),
+                },
+            ]),
+            [],
+        );
+        assert.deepStrictEqual(
+            await run([{ type: "kubernetes:core/v1:Service", props: service({ selector: { app: "redis" } }) }]),
+            [],
+        );
+    });
+
+    for (const type of ["NodePort", "LoadBalancer"]) {
+        it(`rejects a ${type} Service selecting app=redis, attributed to the Service`, async () => {
+            const [message] = await run([
+                {
+                    type: "kubernetes:core/v1:Service",
+                    props: service({ type, selector: { app: "redis", tier: "bus" } }),
+                },
+            ]);
+            assert.strictEqual(
+                message,
+                `urn:0 Service dsm/redis: spec.type is "${type}": a Service selecting Redis pods is reachable from outside the cluster; expected "ClusterIP" (or unset); reach Redis from outside with kubectl port-forward`,
+            );
+        });
+    }
+
+    it("rejects externalIPs on a ClusterIP Service", async () => {
+        const [message] = await run([
+            {
+                type: "kubernetes:core/v1:Service",
+                props: service({ selector: { app: "redis" }, externalIPs: ["192.0.2.1"] }),
+            },
+        ]);
+        assert.match(message, /spec\.externalIPs is \["192\.0\.2\.1"\]: external IPs/);
+    });
+
+    it("finds Redis by the image of a workload in the same namespace when labels say nothing", async () => {
+        const cache = deployment(goodPod({ containers: [goodContainer({ image: "bitnami/redis:7.2" })] }), "cache");
+        const exposed = {
+            type: "kubernetes:core/v1:Service",
+            props: service({ type: "LoadBalancer", selector: { app: "cache" } }),
+        };
+        assert.strictEqual((await run([{ type: "kubernetes:apps/v1:Deployment", props: cache }, exposed])).length, 1);
+        const web = deployment(goodPod({ containers: [goodContainer({ image: "nginx:1.27" })] }), "cache");
+        assert.deepStrictEqual(await run([{ type: "kubernetes:apps/v1:Deployment", props: web }, exposed]), []);
+        const elsewhere = { ...exposed, props: service({ type: "LoadBalancer", selector: { app: "cache" } }, "other") };
+        assert.deepStrictEqual(await run([{ type: "kubernetes:apps/v1:Deployment", props: cache }, elsewhere]), []);
+    });
+
+    it("takes redisSelectors from config", async () => {
+        const svc = {
+            type: "kubernetes:core/v1:Service",
+            props: service({ type: "NodePort", selector: { role: "bus" } }),
+        };
+        assert.deepStrictEqual(await run([svc]), []);
+        assert.strictEqual((await run([svc], { redisSelectors: [{ role: "bus" }] })).length, 1);
+    });
+});
+
+describe("no-default-namespace", () => {
+    const check = (type: string, props: Record<string, unknown>, providerProps?: Record<string, unknown>) =>
+        messagesFor(noDefaultNamespace, type, props, {}, providerProps === undefined ? {} : { providerProps });
+
+    it("rejects the default namespace and an unset one", async () => {
+        assert.deepStrictEqual(
+            await check("kubernetes:core/v1:ConfigMap", { metadata: { name: "c", namespace: "default" } }),
+            [
+                'ConfigMap default/c: metadata.namespace is "default": the object is in the default namespace; expected a namespace other than "default", e.g. "dsm"',
+            ],
+        );
+        assert.match(
+            (await check("kubernetes:apps/v1:Deployment", { metadata: { name: "d" } }))[0],
+            /no namespace is set here or on the provider/,
+        );
+    });
+    it("accepts a namespace set on the object or on its provider", async () => {
+        assert.deepStrictEqual(
+            await check("kubernetes:core/v1:Service", { metadata: { name: "s", namespace: "dsm" } }),
+            [],
+        );
+        assert.deepStrictEqual(
+            await check("kubernetes:core/v1:Service", { metadata: { name: "s" } }, { namespace: "dsm" }),
+            [],
+        );
+        assert.strictEqual(
+            (await check("kubernetes:core/v1:Service", { metadata: { name: "s" } }, { namespace: "default" })).length,
+            1,
+        );
+    });
+    it("ignores cluster-scoped kinds and non-Kubernetes types", async () => {
+        for (const type of [
+            "kubernetes:core/v1:Namespace",
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+            "kubernetes:storage.k8s.io/v1:StorageClass",
+            "kubernetes:yaml/v2:ConfigGroup",
+            "dsm:infra:Redis",
+        ]) {
+            assert.deepStrictEqual(await check(type, { metadata: { name: "x" } }), [], type);
+        }
+    });
+});
