@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkedInput } from "./checked-input";
+import { GroupSpec, ProvisionerConnection, STREAM_GROUPS_DEFAULTS } from "./stream-groups/inputs";
+import { ConnectionArgs, RedisStreamGroups } from "./stream-groups/resource";
 import { DEFAULT_SETTINGS } from "./settings";
 import { ResourceValues, checkImage, checkNamespace, checkPort, checkResources } from "./validation";
 
@@ -40,6 +42,28 @@ export interface DsmRedisArgs {
      * Default: requests cpu `100m`, memory `100Mi`; limits cpu `200m`, memory `200Mi`.
      */
     readonly resources?: pulumi.Input<ResourceValues>;
+    /** The event stream's key. A change creates a new stream and keeps the old one. Default: `dsm:events`. */
+    readonly stream?: pulumi.Input<string>;
+    /**
+     * The consumer groups, one per consuming service. `startId` defaults to `0`: a group starts at the stream's
+     * first entry, because event-sourced consumers rebuild their state from history.
+     * Default: `sprint-service`, `project-service`, `backlog-service`.
+     */
+    readonly groups?: pulumi.Input<pulumi.Input<GroupSpec>[]>;
+    /** How long provisioning the stream waits for Redis to answer and finish loading, in seconds. Default: 300. */
+    readonly readinessTimeoutSeconds?: pulumi.Input<number>;
+    /** Delete the stream and its events when the stack is destroyed. Default: false (events are data). */
+    readonly deleteStreamOnDelete?: pulumi.Input<boolean>;
+    /**
+     * How provisioning reaches Redis: `port-forward` through the Kubernetes API (the machine running `pulumi up` cannot
+     * reach a ClusterIP Service), or `direct` to `redis.<namespace>.svc.cluster.local` when the program runs in the
+     * cluster. Default: `port-forward`.
+     */
+    readonly provisionerConnection?: ProvisionerConnection;
+    /** The kubeconfig (contents or path) for the port-forward; pass the stack provider's. Default: as kubectl. */
+    readonly kubeconfig?: pulumi.Input<string>;
+    /** The kubeconfig context for the port-forward; pass the stack provider's. Default: the current context. */
+    readonly kubeContext?: pulumi.Input<string>;
 }
 
 /**
@@ -59,6 +83,12 @@ export class DsmRedis extends pulumi.ComponentResource {
     public readonly deployment: k8s.apps.v1.Deployment;
     /** The Service. */
     public readonly service: k8s.core.v1.Service;
+    /** The stream and its consumer groups, created once the Deployment has rolled out. */
+    public readonly streamGroups: RedisStreamGroups;
+    /** The event stream's key. */
+    public readonly stream: pulumi.Output<string>;
+    /** The names of its consumer groups. */
+    public readonly groups: pulumi.Output<string[]>;
 
     constructor(name: string, args: DsmRedisArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("dsm:infra:Redis", name, {}, opts);
@@ -186,11 +216,38 @@ export class DsmRedis extends pulumi.ComponentResource {
         this.host = pulumi.interpolate`${this.serviceName}.${this.namespace}.svc.cluster.local`;
         this.port = port;
 
+        const connection: pulumi.Input<ConnectionArgs> =
+            (args.provisionerConnection ?? "port-forward") === "direct"
+                ? { host: this.host, port: this.port }
+                : {
+                      namespace: this.namespace,
+                      service: this.serviceName,
+                      port: REDIS_CONTAINER_PORT,
+                      kubeconfig: args.kubeconfig,
+                      context: args.kubeContext,
+                  };
+        this.streamGroups = new RedisStreamGroups(
+            `${name}-stream-groups`,
+            {
+                stream: args.stream ?? STREAM_GROUPS_DEFAULTS.stream,
+                groups: args.groups,
+                connection,
+                readinessTimeoutSeconds: args.readinessTimeoutSeconds,
+                deleteStreamOnDelete: args.deleteStreamOnDelete,
+            },
+            // After the rollout: the Deployment is awaited until its new pods are Ready, the Service until it has endpoints.
+            { parent: this, dependsOn: [this.deployment, this.service] },
+        );
+        this.stream = this.streamGroups.stream;
+        this.groups = this.streamGroups.groups.apply((groups) => groups.map((g) => g.name));
+
         this.registerOutputs({
             namespace: this.namespace,
             serviceName: this.serviceName,
             host: this.host,
             port: this.port,
+            stream: this.stream,
+            groups: this.groups,
         });
     }
 }

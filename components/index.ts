@@ -6,5 +6,7 @@ export {
     RedisSettings,
     readSettings,
     stackConfigSource,
+    stackKubernetesAccess,
 } from "./settings";
+export * from "./stream-groups";
 export { InvalidSettingsError, Problem } from "./validation";

@@ -3,6 +3,14 @@
  * This is the one place that knows config keys; the component only sees typed values.
  */
 import * as pulumi from "@pulumi/pulumi";
+import {
+    GroupSpec,
+    PROVISIONER_CONNECTIONS,
+    ProvisionerConnection,
+    STREAM_GROUPS_DEFAULTS,
+    UNKNOWN,
+    checkInputs,
+} from "./stream-groups/inputs";
 import { Problem, assertNoProblems, checkImage, checkNamespace, checkPort, checkResources } from "./validation";
 
 /** The bus's settings as plain, validated values. */
@@ -15,6 +23,16 @@ export interface RedisSettings {
         readonly requests: { readonly cpu: string; readonly memory: string };
         readonly limits: { readonly cpu: string; readonly memory: string };
     };
+    /** The event stream's key. */
+    readonly stream: string;
+    /** Its consumer groups, one per consuming service. */
+    readonly groups: GroupSpec[];
+    /** How long provisioning waits for Redis, in seconds. */
+    readonly readinessTimeoutSeconds: number;
+    /** Whether destroying the stack deletes the stream and its events. */
+    readonly deleteStreamOnDelete: boolean;
+    /** How provisioning reaches Redis. */
+    readonly provisionerConnection: ProvisionerConnection;
 }
 
 /** The defaults equal the manifest in the design document (redis-service-setup.md, section 3). */
@@ -27,6 +45,11 @@ export const DEFAULT_SETTINGS: RedisSettings = {
         requests: { cpu: "100m", memory: "100Mi" },
         limits: { cpu: "200m", memory: "200Mi" },
     },
+    stream: STREAM_GROUPS_DEFAULTS.stream,
+    groups: STREAM_GROUPS_DEFAULTS.groups.map((g) => ({ name: g.name, startId: STREAM_GROUPS_DEFAULTS.startId })),
+    readinessTimeoutSeconds: STREAM_GROUPS_DEFAULTS.readinessTimeoutSeconds,
+    deleteStreamOnDelete: STREAM_GROUPS_DEFAULTS.deleteStreamOnDelete,
+    provisionerConnection: "port-forward",
 };
 
 /** One row of the config table: the key (without the project prefix), its default and what it means. */
@@ -54,6 +77,29 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "cpuLimit", default: "200m", description: "CPU limit of the redis container." },
     { key: "memoryRequest", default: "100Mi", description: "Memory request of the redis container." },
     { key: "memoryLimit", default: "200Mi", description: "Memory limit of the redis container." },
+    { key: "stream", default: "dsm:events", description: "Key of the event stream; changing it creates a new stream." },
+    {
+        key: "groups",
+        default: '["sprint-service","project-service","backlog-service"]',
+        description:
+            'Consumer groups, a JSON list of names or `{"name","startId"}`; startId `0` (default: the whole history) or `$`.',
+    },
+    {
+        key: "readinessTimeoutSeconds",
+        default: "300",
+        description: "How long provisioning the stream waits for Redis to answer.",
+    },
+    {
+        key: "deleteStreamOnDelete",
+        default: "false",
+        description: "Delete the stream and its events on destroy (events are kept by default).",
+    },
+    {
+        key: "provisionerConnection",
+        default: "port-forward",
+        description:
+            "How `pulumi up` reaches Redis: `port-forward` (through the Kubernetes API) or `direct` (in-cluster).",
+    },
 ];
 
 /** Where settings come from: a `pulumi.Config` in the program, a plain map in tests. */
@@ -135,12 +181,95 @@ export function readSettings(source: ConfigSource): RedisSettings {
         }),
     );
 
+    const streamSettings = readStreamSettings(source, name, problems);
+
     assertNoProblems(problems);
     return {
+        ...streamSettings,
         namespace,
         createNamespace: createNamespaceText === "true",
         image,
         port: Number(portText),
         resources,
     };
+}
+
+function parseGroups(text: string, field: string, problems: Problem[]): GroupSpec[] | undefined {
+    const form =
+        'a JSON list of group names or {"name", "startId"} objects, e.g. ["sprint-service", {"name": "audit", "startId": "$"}]';
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(text);
+    } catch {
+        problems.push({ field, message: `${JSON.stringify(text)} is not JSON; expected ${form}` });
+        return undefined;
+    }
+    if (!Array.isArray(parsed)) {
+        problems.push({ field, message: `${JSON.stringify(text)} is not a list; expected ${form}` });
+        return undefined;
+    }
+    return parsed.map((g: unknown) => (typeof g === "string" ? { name: g } : (g as GroupSpec)));
+}
+
+/** The stream keys, validated by the same rules as the provider's check, each problem under its config key. */
+function readStreamSettings(
+    source: ConfigSource,
+    name: (key: string) => string,
+    problems: Problem[],
+): Pick<
+    RedisSettings,
+    "stream" | "groups" | "readinessTimeoutSeconds" | "deleteStreamOnDelete" | "provisionerConnection"
+> {
+    const stream = source.get("stream") ?? DEFAULT_SETTINGS.stream;
+    const groupsText = source.get("groups");
+    const groups =
+        groupsText === undefined ? DEFAULT_SETTINGS.groups : parseGroups(groupsText, name("groups"), problems);
+    const timeoutText = source.get("readinessTimeoutSeconds") ?? String(DEFAULT_SETTINGS.readinessTimeoutSeconds);
+    const timeout = /^\d+(\.\d+)?$/.test(timeoutText) ? Number(timeoutText) : NaN;
+    const deleteText = source.get("deleteStreamOnDelete") ?? String(DEFAULT_SETTINGS.deleteStreamOnDelete);
+    if (deleteText !== "true" && deleteText !== "false") {
+        problems.push({
+            field: name("deleteStreamOnDelete"),
+            message: `${JSON.stringify(deleteText)} is not a boolean; expected true or false`,
+        });
+    }
+    const connection = source.get("provisionerConnection") ?? DEFAULT_SETTINGS.provisionerConnection;
+    if (!(PROVISIONER_CONNECTIONS as readonly string[]).includes(connection)) {
+        problems.push({
+            field: name("provisionerConnection"),
+            message: `${JSON.stringify(connection)} is not a connection mode; expected ${PROVISIONER_CONNECTIONS.map((c) => `"${c}"`).join(" or ")}`,
+        });
+    }
+    const failures = checkInputs({
+        stream,
+        // A list that did not parse was reported above; the placeholder skips it here.
+        groups: groups ?? UNKNOWN,
+        readinessTimeoutSeconds: Number.isNaN(timeout) ? timeoutText : timeout,
+        connection: { host: "redis", port: 6379 },
+    });
+    for (const failure of failures) {
+        const key = failure.property.split(/[.[]/)[0];
+        const detail = failure.property === key ? "" : `${failure.property.slice(key.length)}: `;
+        problems.push({ field: name(key), message: `${detail}${failure.reason}` });
+    }
+    return {
+        stream,
+        groups: (groups ?? []).map((g) => ({ name: g.name, startId: g.startId ?? STREAM_GROUPS_DEFAULTS.startId })),
+        readinessTimeoutSeconds: timeout,
+        deleteStreamOnDelete: deleteText === "true",
+        provisionerConnection: connection as ProvisionerConnection,
+    };
+}
+
+/** What the stack's Kubernetes provider connects with, so that the port-forward goes the same way. */
+export interface KubernetesAccess {
+    /** `kubernetes:kubeconfig` (contents or a path), a secret; unset means the default kubeconfig, as kubectl. */
+    readonly kubeconfig?: pulumi.Output<string>;
+    /** `kubernetes:context`; unset means the kubeconfig's current context. */
+    readonly context?: string;
+}
+
+export function stackKubernetesAccess(): KubernetesAccess {
+    const config = new pulumi.Config("kubernetes");
+    return { kubeconfig: config.getSecret("kubeconfig"), context: config.get("context") };
 }

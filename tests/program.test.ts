@@ -7,20 +7,21 @@ describe("the program under mocks, with no config", () => {
         run = await runProgram();
     });
 
-    it("registers exactly the component, the namespace, the Deployment and the Service", () => {
+    it("registers exactly the component, the namespace, the Deployment, the Service and the stream groups", () => {
         const types = run.resources.map((r) => r.type).sort();
         assert.deepStrictEqual(types, [
             "dsm:infra:Redis",
             "kubernetes:apps/v1:Deployment",
             "kubernetes:core/v1:Namespace",
             "kubernetes:core/v1:Service",
+            "pulumi-nodejs:dynamic/dsm:RedisStreamGroups",
         ]);
     });
 
     it("parents every Kubernetes object to the component", () => {
         const component = only(run, "dsm:infra:Redis");
         assert.strictEqual(component.custom, false);
-        for (const r of run.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+        for (const r of run.resources.filter((x) => x.custom)) {
             assert.ok(r.urn.includes(`::dsm:infra:Redis$${r.type}::`), `${r.urn} is not a child of the component`);
         }
     });
@@ -94,7 +95,29 @@ describe("the program under mocks, with no config", () => {
             serviceName: "redis",
             host: "redis.dsm.svc.cluster.local",
             port: 6379,
+            stream: "dsm:events",
+            groups: ["sprint-service", "project-service", "backlog-service"],
         });
+    });
+
+    it("provisions dsm:events and its groups through a port-forward to Service dsm/redis, after the rollout", () => {
+        const streamGroups = only(run, "pulumi-nodejs:dynamic/dsm:RedisStreamGroups");
+        const inputs = streamGroups.inputs as any;
+        assert.strictEqual(inputs.stream, "dsm:events");
+        assert.deepStrictEqual(inputs.groups, [
+            { name: "sprint-service", startId: "0" },
+            { name: "project-service", startId: "0" },
+            { name: "backlog-service", startId: "0" },
+        ]);
+        assert.deepStrictEqual(inputs.connection, { namespace: "dsm", service: "redis", port: 6379 });
+        assert.deepStrictEqual(streamGroups.secretInputs, ["connection"]);
+        assert.strictEqual(inputs.readinessTimeoutSeconds, 300);
+        assert.strictEqual(inputs.deleteStreamOnDelete, false);
+        assert.match(String(inputs.__provider), /require\("ioredis"\)/);
+        const deployment = only(run, "kubernetes:apps/v1:Deployment").urn;
+        const service = only(run, "kubernetes:core/v1:Service").urn;
+        assert.ok(streamGroups.dependencies.includes(deployment), streamGroups.dependencies.join(", "));
+        assert.ok(streamGroups.dependencies.includes(service), streamGroups.dependencies.join(", "));
     });
 });
 
@@ -126,6 +149,32 @@ describe("the program under mocks, with config", () => {
         const run = await runProgram({ createNamespace: "false", namespace: "platform" });
         assert.strictEqual(run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").length, 0);
         assert.strictEqual((only(run, "kubernetes:apps/v1:Deployment").inputs as any).metadata.namespace, "platform");
+    });
+
+    it("uses the stack's kubernetes:kubeconfig and kubernetes:context for the port-forward, or the direct address", async () => {
+        const run = await runProgram({
+            "kubernetes:context": "prod",
+            "kubernetes:kubeconfig": "/home/ci/.kube/config",
+        });
+        const connection = (only(run, "pulumi-nodejs:dynamic/dsm:RedisStreamGroups").inputs as any).connection;
+        assert.deepStrictEqual(connection, {
+            namespace: "dsm",
+            service: "redis",
+            port: 6379,
+            kubeconfig: "/home/ci/.kube/config",
+            context: "prod",
+        });
+        const direct = await runProgram({
+            provisionerConnection: "direct",
+            port: "6380",
+            groups: '["a", {"name": "b", "startId": "$"}]',
+        });
+        const inputs = only(direct, "pulumi-nodejs:dynamic/dsm:RedisStreamGroups").inputs as any;
+        assert.deepStrictEqual(inputs.connection, { host: "redis.dsm.svc.cluster.local", port: 6380 });
+        assert.deepStrictEqual(inputs.groups, [
+            { name: "a", startId: "0" },
+            { name: "b", startId: "$" },
+        ]);
     });
 
     it("stops before registering anything when a key is invalid", async () => {

@@ -23,6 +23,15 @@ describe("readSettings", () => {
             image: "redis:7.2-alpine",
             port: 6379,
             resources: { requests: { cpu: "100m", memory: "100Mi" }, limits: { cpu: "200m", memory: "200Mi" } },
+            stream: "dsm:events",
+            groups: [
+                { name: "sprint-service", startId: "0" },
+                { name: "project-service", startId: "0" },
+                { name: "backlog-service", startId: "0" },
+            ],
+            readinessTimeoutSeconds: 300,
+            deleteStreamOnDelete: false,
+            provisionerConnection: "port-forward",
         });
         assert.deepStrictEqual(readSettings(source({})), DEFAULT_SETTINGS);
     });
@@ -38,6 +47,11 @@ describe("readSettings", () => {
             cpuLimit: defaults.resources.limits.cpu,
             memoryRequest: defaults.resources.requests.memory,
             memoryLimit: defaults.resources.limits.memory,
+            stream: defaults.stream,
+            groups: JSON.stringify(defaults.groups.map((g) => g.name)),
+            readinessTimeoutSeconds: String(defaults.readinessTimeoutSeconds),
+            deleteStreamOnDelete: String(defaults.deleteStreamOnDelete),
+            provisionerConnection: defaults.provisionerConnection,
         };
         assert.deepStrictEqual(Object.fromEntries(CONFIG_KEYS.map((k) => [k.key, k.default])), byKey);
     });

@@ -17,6 +17,10 @@ export interface RegisteredResource {
     readonly custom: boolean;
     /** What the program passed, with Outputs resolved. */
     readonly inputs: Record<string, unknown>;
+    /** Top-level inputs that reached the engine as secrets. */
+    readonly secretInputs: string[];
+    /** The URNs it depends on, as the engine would receive them (dependsOn and Output dependencies). */
+    readonly dependencies: string[];
 }
 
 export interface ProgramRun {
@@ -44,13 +48,16 @@ export function resolve<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 /**
- * Runs index.ts with the given stack config (keys without the project prefix), freshly each call.
+ * Runs index.ts with the given stack config (this project's keys without their prefix), freshly each call.
  * Rejects with the program's own error when it throws, as `pulumi preview` would show it.
  */
 export async function runProgram(config: Record<string, string> = {}, program = PROGRAM): Promise<ProgramRun> {
     const recorded = new Map<string, { inputs: Record<string, unknown>; custom: boolean }>();
     // The SDK caches PULUMI_CONFIG in its store when it loads; setAllConfig replaces it for this run.
-    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v])));
+    // Keys without a namespace are this project's; others (kubernetes:context) are given whole.
+    pulumi.runtime.setAllConfig(
+        Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `${PROJECT}:${k}`, v])),
+    );
     await pulumi.runtime.setMocks(
         {
             newResource: (args: pulumi.runtime.MockResourceArgs) => {
@@ -63,6 +70,17 @@ export async function runProgram(config: Record<string, string> = {}, program = 
         STACK,
         false,
     );
+    // Record what each registration depends on: the mocks' newResource does not see it, the monitor does.
+    const dependencies = new Map<string, string[]>();
+    type Registration = { getType(): string; getName(): string; getDependenciesList(): string[] };
+    const monitorForDeps = runtimeSettings.getMonitor() as {
+        registerResource(req: Registration, callback: unknown): void;
+    };
+    const register = monitorForDeps.registerResource.bind(monitorForDeps);
+    monitorForDeps.registerResource = (req, callback) => {
+        dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+        register(req, callback);
+    };
     delete require.cache[program];
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must load after setMocks, anew.
     const exported = require(program) as Record<string, unknown>;
@@ -78,9 +96,41 @@ export async function runProgram(config: Record<string, string> = {}, program = 
         const type = parts[2].split("$").pop() ?? "";
         const name = parts[3];
         const entry = recorded.get(`${type}::${name}`);
-        resources.push({ urn, type, name, custom: entry?.custom ?? true, inputs: entry?.inputs ?? {} });
+        resources.push({
+            urn,
+            type,
+            name,
+            custom: entry?.custom ?? true,
+            inputs: revealed(entry?.inputs ?? {}) as Record<string, unknown>,
+            secretInputs: Object.entries(entry?.inputs ?? {})
+                .filter(([, v]) => isSecretValue(v))
+                .map(([k]) => k),
+            dependencies: dependencies.get(`${type}::${name}`) ?? [],
+        });
     }
     return { resources, outputs };
+}
+
+/** The wire form of a secret: the engine's signature key with the secret sigil, and the value. */
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecretValue(value: unknown): value is { value: unknown } {
+    return (
+        value !== null &&
+        typeof value === "object" &&
+        (value as Record<string, unknown>)[SECRET_SIGNATURE] === SECRET_SIG
+    );
+}
+
+/** The inputs with secrets shown as their values, for assertions on content. */
+function revealed(value: unknown): unknown {
+    if (isSecretValue(value)) return revealed(value.value);
+    if (Array.isArray(value)) return value.map(revealed);
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealed(v)]));
+    }
+    return value;
 }
 
 /** The one registered resource of a type, failing clearly when there is not exactly one. */

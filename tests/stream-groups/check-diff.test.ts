@@ -1,0 +1,131 @@
+import * as assert from "assert";
+import { diffInputs } from "../../components/stream-groups/diff";
+import { StreamGroupsInputs, UNKNOWN, checkInputs, withDefaults } from "../../components/stream-groups/inputs";
+import { streamGroupsProvider } from "../../components/stream-groups/provider";
+
+const GOOD = {
+    stream: "dsm:events",
+    groups: [{ name: "sprint-service" }, { name: "project-service", startId: "$" }],
+    connection: { host: "redis.dsm.svc.cluster.local", port: 6379 },
+};
+
+const failuresOf = (news: Record<string, unknown>) => checkInputs(news).map((f) => `${f.property}: ${f.reason}`);
+
+describe("stream-groups check", () => {
+    it("accepts good inputs and fills in defaults, startId 0 included", async () => {
+        const result = await streamGroupsProvider.check!({}, GOOD);
+        assert.strictEqual(result.failures, undefined);
+        assert.deepStrictEqual(result.inputs.groups, [
+            { name: "sprint-service", startId: "0" },
+            { name: "project-service", startId: "$" },
+        ]);
+        assert.strictEqual(result.inputs.readinessTimeoutSeconds, 300);
+        assert.strictEqual(result.inputs.deleteStreamOnDelete, false);
+    });
+
+    const bad: Array<[string, Record<string, unknown>, RegExp]> = [
+        ["an empty stream", { stream: "" }, /^stream: a stream key must be 1 to 200 printable ASCII/],
+        ["a stream with spaces", { stream: "dsm events" }, /^stream: /],
+        ["no groups", { groups: [] }, /^groups: must list at least one group/],
+        ["a duplicate group", { groups: [{ name: "a" }, { name: "a" }] }, /^groups\[1\]\.name: "a" is listed twice/],
+        ["a nameless group", { groups: [{ startId: "0" }] }, /^groups\[0\]\.name: a group name must be/],
+        [
+            "a bad startId",
+            { groups: [{ name: "a", startId: "latest" }] },
+            /^groups\[0\]\.startId: must be "0" \(the whole history\), "\$" \(only new entries\) or an entry ID/,
+        ],
+        ["a startId with a leading zero", { groups: [{ name: "a", startId: "01-0" }] }, /startId/],
+        [
+            "a connection with both host and namespace",
+            { connection: { host: "h", namespace: "dsm", port: 1 } },
+            /^connection: gives both host/,
+        ],
+        ["a connection with neither", { connection: { port: 1 } }, /^connection: gives neither host/],
+        [
+            "a port out of range",
+            { connection: { host: "h", port: 0 } },
+            /^connection\.port: must be a whole number from 1 to 65535; got 0/,
+        ],
+        [
+            "a port forward without a target",
+            { connection: { namespace: "dsm", port: 6379 } },
+            /^connection\.service: give exactly one of service/,
+        ],
+        [
+            "a bad pod selector",
+            { connection: { namespace: "dsm", podSelector: {}, port: 6379 } },
+            /^connection\.podSelector: must be a non-empty map/,
+        ],
+        [
+            "a zero timeout",
+            { readinessTimeoutSeconds: 0 },
+            /^readinessTimeoutSeconds: must be a number of seconds above 0 and at most 3600; got 0/,
+        ],
+        [
+            "a non-boolean deleteStreamOnDelete",
+            { deleteStreamOnDelete: "yes" },
+            /^deleteStreamOnDelete: must be true or false/,
+        ],
+    ];
+    for (const [what, override, expected] of bad) {
+        it(`rejects ${what}, naming the field`, async () => {
+            const news = { ...GOOD, ...override };
+            assert.deepStrictEqual(failuresOf(news).length, 1, failuresOf(news).join("\n"));
+            assert.match(failuresOf(news)[0], expected);
+            const result = await streamGroupsProvider.check!({}, news);
+            assert.strictEqual(result.failures?.length, 1);
+        });
+    }
+
+    it("never echoes a malformed password or kubeconfig", () => {
+        const failures = failuresOf({ ...GOOD, connection: { host: "h", port: 1, password: "" } }).join();
+        assert.match(failures, /connection\.password: must be a non-empty string when given; got an empty string/);
+        const kube = failuresOf({
+            ...GOOD,
+            connection: { namespace: "dsm", service: "redis", port: 6379, kubeconfig: 42 },
+        }).join();
+        assert.ok(!kube.includes("42"), kube);
+    });
+
+    it("skips values unknown during preview", () => {
+        assert.deepStrictEqual(
+            failuresOf({ stream: UNKNOWN, groups: UNKNOWN, connection: UNKNOWN, readinessTimeoutSeconds: UNKNOWN }),
+            [],
+        );
+    });
+});
+
+describe("stream-groups diff", () => {
+    const base = withDefaults({ ...GOOD, __provider: "code v1" }) as StreamGroupsInputs & { __provider?: string };
+
+    it("shows no diff for new provider code or SDK alone", () => {
+        assert.deepStrictEqual(diffInputs(base, { ...base, __provider: "code v2" } as StreamGroupsInputs), {
+            changes: false,
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
+    });
+    it("ignores group order and a defaulted startId", () => {
+        const reordered = { ...base, groups: [{ name: "project-service", startId: "$" }, { name: "sprint-service" }] };
+        assert.strictEqual(diffInputs(base, reordered).changes, false);
+    });
+    it("replaces on a new stream", () => {
+        assert.deepStrictEqual(diffInputs(base, { ...base, stream: "dsm:events:v2" }).replaces, ["stream"]);
+    });
+    it("updates in place on groups, connection, timeout or deleteStreamOnDelete", () => {
+        for (const change of [
+            { groups: [...base.groups, { name: "audit-service", startId: "0" }] },
+            { connection: { ...base.connection, password: "rotated" } },
+            { connection: { namespace: "dsm", service: "redis", port: 6379, context: "prod" } },
+            { readinessTimeoutSeconds: 60 },
+            { deleteStreamOnDelete: true },
+        ]) {
+            const diff = diffInputs(base, { ...base, ...change });
+            assert.deepStrictEqual(
+                diff,
+                { changes: true, replaces: [], deleteBeforeReplace: false },
+                JSON.stringify(change),
+            );
+        }
+    });
+});
