@@ -15,3 +15,4 @@ export const host = bus.host;
 export const port = bus.port;
 export const stream = bus.stream;
 export const groups = bus.groups;
+export const credentialSecrets = bus.credentialSecrets;

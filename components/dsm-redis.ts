@@ -1,26 +1,33 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ADMIN_USER, ServiceUser, renderAclFile } from "./acl";
 import { checkedInput } from "./checked-input";
+import { UserCredentials, createCredentials, secretNameFor } from "./credentials";
+import { REDIS_CONTAINER_PORT, redisPodSpec } from "./pod-spec";
+import { ACL_FILE, AppendFsync, CONFIG_FILE, configChecksum, renderRedisConf } from "./redis-config";
+import { DEFAULT_SETTINGS } from "./settings";
 import { GroupSpec, ProvisionerConnection, STREAM_GROUPS_DEFAULTS } from "./stream-groups/inputs";
 import { ConnectionArgs, RedisStreamGroups } from "./stream-groups/resource";
-import { DEFAULT_SETTINGS } from "./settings";
 import { ResourceValues, checkImage, checkNamespace, checkPort, checkResources } from "./validation";
 
-/** The port Redis listens on inside the container; the image's default, fixed so that probes and policies agree. */
-export const REDIS_CONTAINER_PORT = 6379;
-
-/** The uid and gid of user `redis` in the official Alpine image. */
-export const REDIS_UID = 999;
-export const REDIS_GID = 1000;
-
-/** The image's WORKDIR and data directory. */
-export const REDIS_DATA_DIR = "/data";
+export { REDIS_CONTAINER_PORT } from "./pod-spec";
 
 /** The names every DSM service and runbook uses: `redis.dsm.svc.cluster.local`, `kubectl get svc redis -n dsm`. */
 export const REDIS_NAME = "redis";
 
 /** The selector of the Deployment and the Service; immutable once deployed, so it stays exactly the design's. */
 export const REDIS_SELECTOR = { app: REDIS_NAME } as const;
+
+/** The label a pod carries to be admitted by the NetworkPolicy. */
+export const CLIENT_LABEL = { "redis.dsm.io/client": "true" } as const;
+
+/** Fixed names, so that services and runbooks can rely on them. */
+export const OBJECT_NAMES = {
+    config: "redis-config",
+    acl: "redis-acl",
+    data: "redis-data",
+    networkPolicy: "redis",
+} as const;
 
 export interface DsmRedisArgs {
     /**
@@ -38,11 +45,12 @@ export interface DsmRedisArgs {
     /** The port of Service `redis`. The container always listens on 6379. Default: 6379. */
     readonly port?: pulumi.Input<number>;
     /**
-     * Requests and limits of the redis container, as Kubernetes quantities; requests may not exceed limits.
-     * Default: requests cpu `100m`, memory `100Mi`; limits cpu `200m`, memory `200Mi`.
+     * Requests and limits of the redis container, as Kubernetes quantities; requests may not exceed limits. The
+     * memory limit also sets `maxmemory` (see redis-config.ts). Default: requests cpu `100m`, memory `100Mi`; limits
+     * cpu `200m`, memory `200Mi`.
      */
     readonly resources?: pulumi.Input<ResourceValues>;
-    /** The event stream's key. A change creates a new stream and keeps the old one. Default: `dsm:events`. */
+    /** The event stream's key, in `dsm:*`. A change creates a new stream and keeps the old one. Default: `dsm:events`. */
     readonly stream?: pulumi.Input<string>;
     /**
      * The consumer groups, one per consuming service. `startId` defaults to `0`: a group starts at the stream's
@@ -64,11 +72,31 @@ export interface DsmRedisArgs {
     readonly kubeconfig?: pulumi.Input<string>;
     /** The kubeconfig context for the port-forward; pass the stack provider's. Default: the current context. */
     readonly kubeContext?: pulumi.Input<string>;
+    /** A PersistentVolumeClaim with AOF at /data. False: an emptyDir, lost with the pod, and a warning. Default: true. */
+    readonly persistence?: boolean;
+    /** The data volume's size. Default: `1Gi`. */
+    readonly storageSize?: pulumi.Input<string>;
+    /** The data volume's StorageClass. Default: the cluster's default class. */
+    readonly storageClass?: pulumi.Input<string>;
+    /** AOF fsync: `everysec` (at most about a second lost on a node crash) or `always`. Default: `everysec`. */
+    readonly appendfsync?: AppendFsync;
+    /**
+     * One ACL user per service, confined to `dsm:*` and to its roles' commands. Default: `sprint-service` (publish,
+     * consume), `project-orchestrator` (publish), `project-service` (consume), `backlog-service` (consume).
+     */
+    readonly users?: readonly ServiceUser[];
+    /** Passwords by user name (`dsm-admin` included); the others are generated once. Default: all generated. */
+    readonly passwords?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Admit port 6379 only from pods labelled `redis.dsm.io/client: "true"` in `clientNamespaces`. Default: true. */
+    readonly networkPolicy?: boolean;
+    /** The namespaces whose labelled pods may connect. Default: the bus's own namespace. */
+    readonly clientNamespaces?: pulumi.Input<string>[];
 }
 
 /**
  * The DSM event bus: namespace `dsm`, Deployment `redis` and ClusterIP Service `redis`, named exactly so that
- * services reach `redis.dsm.svc.cluster.local:6379`. Pulumi waits for the Deployment's rollout.
+ * services reach `redis.dsm.svc.cluster.local:6379`; durable (AOF on a volume), bounded (maxmemory, noeviction),
+ * locked down (ACL users, NetworkPolicy, restricted pod security); and the stream `dsm:events` with its groups.
  */
 export class DsmRedis extends pulumi.ComponentResource {
     /** The namespace the bus runs in. */
@@ -89,6 +117,8 @@ export class DsmRedis extends pulumi.ComponentResource {
     public readonly stream: pulumi.Output<string>;
     /** The names of its consumer groups. */
     public readonly groups: pulumi.Output<string[]>;
+    /** Each service user's Secret name, by user. */
+    public readonly credentialSecrets: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: DsmRedisArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("dsm:infra:Redis", name, {}, opts);
@@ -98,7 +128,8 @@ export class DsmRedis extends pulumi.ComponentResource {
         );
         const image = checkedInput(args.image ?? DEFAULT_SETTINGS.image, (v) => checkImage(v, "image"));
         const port = checkedInput(args.port ?? DEFAULT_SETTINGS.port, (v) => checkPort(v, "port"));
-        const resources = checkedInput(args.resources ?? DEFAULT_SETTINGS.resources, (v) =>
+        const resourceValues = args.resources ?? DEFAULT_SETTINGS.resources;
+        const resources = checkedInput(resourceValues, (v) =>
             checkResources(v, {
                 requestsCpu: "resources.requests.cpu",
                 requestsMemory: "resources.requests.memory",
@@ -106,6 +137,8 @@ export class DsmRedis extends pulumi.ComponentResource {
                 limitsMemory: "resources.limits.memory",
             }),
         );
+        const persistence = args.persistence ?? DEFAULT_SETTINGS.persistence;
+        const users = args.users ?? DEFAULT_SETTINGS.users;
 
         const labels = {
             ...REDIS_SELECTOR,
@@ -114,6 +147,7 @@ export class DsmRedis extends pulumi.ComponentResource {
             "app.kubernetes.io/part-of": "dsm",
             "app.kubernetes.io/managed-by": "pulumi",
         };
+        const child = { parent: this };
 
         // Children use the namespace's output name, so that they wait for it when this stack creates it.
         const namespace =
@@ -132,9 +166,83 @@ export class DsmRedis extends pulumi.ComponentResource {
                               },
                           },
                       },
-                      { parent: this },
+                      child,
                   ).metadata.name
                 : namespaceName;
+
+        this.host = pulumi.interpolate`${REDIS_NAME}.${namespace}.svc.cluster.local`;
+        this.port = port;
+
+        const credentials: UserCredentials[] = [ADMIN_USER, ...users.map((u) => u.name)].map((user) =>
+            createCredentials(
+                name,
+                user,
+                { namespace, host: this.host, port, labels, passwords: args.passwords ?? {} },
+                this,
+            ),
+        );
+        const admin = credentials[0];
+        const aclFile = pulumi
+            .all(credentials.map((c) => c.passwordHash))
+            .apply((hashes) =>
+                renderAclFile(users, Object.fromEntries(credentials.map((c, i) => [c.user, hashes[i]]))),
+            );
+        const aclSecret = new k8s.core.v1.Secret(
+            `${name}-acl`,
+            {
+                metadata: { name: OBJECT_NAMES.acl, namespace, labels },
+                type: "Opaque",
+                stringData: { [ACL_FILE]: pulumi.secret(aclFile) },
+            },
+            child,
+        );
+
+        const redisConf = resources.apply((r) =>
+            renderRedisConf({
+                memoryLimit: r.limits.memory,
+                persistence,
+                appendfsync: args.appendfsync ?? DEFAULT_SETTINGS.appendfsync,
+            }),
+        );
+        const configMap = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            { metadata: { name: OBJECT_NAMES.config, namespace, labels }, data: { [CONFIG_FILE]: redisConf } },
+            child,
+        );
+
+        let dataClaimName: pulumi.Output<string> | undefined;
+        if (persistence) {
+            dataClaimName = new k8s.core.v1.PersistentVolumeClaim(
+                `${name}-data`,
+                {
+                    metadata: {
+                        name: OBJECT_NAMES.data,
+                        namespace,
+                        labels,
+                        // With a WaitForFirstConsumer StorageClass the claim binds only once the pod exists; waiting
+                        // for it here would wait forever. The Deployment's rollout proves the volume works.
+                        annotations: { "pulumi.com/skipAwait": "true" },
+                    },
+                    spec: {
+                        accessModes: ["ReadWriteOnce"],
+                        storageClassName: args.storageClass,
+                        resources: { requests: { storage: args.storageSize ?? DEFAULT_SETTINGS.storageSize } },
+                    },
+                },
+                child,
+            ).metadata.name;
+        } else {
+            pulumi.log.warn(
+                "persistence is off: Redis keeps the stream in an emptyDir, and every event is lost when the pod restarts. Use this only for throwaway stacks.",
+                this,
+            );
+        }
+
+        // Digests of the config and of the ACL file (itself only password hashes): a change of either rolls the pod,
+        // which is when Redis reads them. Not secret: nothing can be learned from a hash of hashes of random passwords.
+        const checksum = pulumi.unsecret(
+            pulumi.all([redisConf, aclFile]).apply(([conf, acl]) => configChecksum(conf, acl)),
+        );
 
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
@@ -142,60 +250,23 @@ export class DsmRedis extends pulumi.ComponentResource {
                 metadata: { name: REDIS_NAME, namespace, labels },
                 spec: {
                     replicas: 1,
+                    // The volume is ReadWriteOnce: a rolling update would start the new pod while the old one holds it.
+                    strategy: { type: "Recreate" },
                     selector: { matchLabels: REDIS_SELECTOR },
                     template: {
-                        metadata: { labels },
-                        spec: {
-                            // Redis never talks to the Kubernetes API; a mounted token would only be a credential to steal.
-                            automountServiceAccountToken: false,
-                            // The image's redis user is uid 999, gid 1000; with runAsUser set, its entrypoint skips
-                            // chown and gosu and starts redis-server directly. fsGroup makes /data writable.
-                            securityContext: {
-                                runAsNonRoot: true,
-                                runAsUser: REDIS_UID,
-                                runAsGroup: REDIS_GID,
-                                fsGroup: REDIS_GID,
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
-                            volumes: [{ name: "data", emptyDir: {} }],
-                            containers: [
-                                {
-                                    name: REDIS_NAME,
-                                    image,
-                                    ports: [{ name: "redis", containerPort: REDIS_CONTAINER_PORT, protocol: "TCP" }],
-                                    resources,
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        capabilities: { drop: ["ALL"] },
-                                    },
-                                    // Redis's working directory; the only path it writes with a read-only root.
-                                    volumeMounts: [{ name: "data", mountPath: REDIS_DATA_DIR }],
-                                    // Ready only when Redis answers PONG: -e turns an error reply (LOADING, NOAUTH) into a failure.
-                                    readinessProbe: {
-                                        exec: {
-                                            command: ["redis-cli", "-e", "-p", String(REDIS_CONTAINER_PORT), "ping"],
-                                        },
-                                        initialDelaySeconds: 2,
-                                        periodSeconds: 5,
-                                        timeoutSeconds: 2,
-                                        failureThreshold: 3,
-                                    },
-                                    // Alive while the port accepts connections, so a long AOF load is not killed midway.
-                                    livenessProbe: {
-                                        tcpSocket: { port: REDIS_CONTAINER_PORT },
-                                        initialDelaySeconds: 10,
-                                        periodSeconds: 10,
-                                        timeoutSeconds: 2,
-                                        failureThreshold: 6,
-                                    },
-                                },
-                            ],
-                        },
+                        metadata: { labels, annotations: { "checksum/config": checksum } },
+                        spec: redisPodSpec({
+                            image,
+                            resources,
+                            configMapName: configMap.metadata.name,
+                            aclSecretName: aclSecret.metadata.name,
+                            adminSecretName: admin.secret.metadata.name,
+                            dataClaimName,
+                        }),
                     },
                 },
             },
-            { parent: this },
+            child,
         );
 
         this.service = new k8s.core.v1.Service(
@@ -208,23 +279,57 @@ export class DsmRedis extends pulumi.ComponentResource {
                     ports: [{ name: "redis", protocol: "TCP", port, targetPort: REDIS_CONTAINER_PORT }],
                 },
             },
-            { parent: this },
+            child,
         );
+
+        if (args.networkPolicy ?? DEFAULT_SETTINGS.networkPolicy) {
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-network-policy`,
+                {
+                    metadata: { name: OBJECT_NAMES.networkPolicy, namespace, labels },
+                    spec: {
+                        podSelector: { matchLabels: REDIS_SELECTOR },
+                        policyTypes: ["Ingress"],
+                        ingress: [
+                            {
+                                // One peer with both selectors: a labelled pod AND in one of the namespaces.
+                                from: [
+                                    {
+                                        podSelector: { matchLabels: CLIENT_LABEL },
+                                        namespaceSelector: {
+                                            matchExpressions: [
+                                                {
+                                                    key: "kubernetes.io/metadata.name",
+                                                    operator: "In",
+                                                    values: args.clientNamespaces ?? [namespace],
+                                                },
+                                            ],
+                                        },
+                                    },
+                                ],
+                                ports: [{ protocol: "TCP", port: REDIS_CONTAINER_PORT }],
+                            },
+                        ],
+                    },
+                },
+                child,
+            );
+        }
 
         this.namespace = this.service.metadata.namespace;
         this.serviceName = this.service.metadata.name;
-        this.host = pulumi.interpolate`${this.serviceName}.${this.namespace}.svc.cluster.local`;
-        this.port = port;
 
         const connection: pulumi.Input<ConnectionArgs> =
             (args.provisionerConnection ?? "port-forward") === "direct"
-                ? { host: this.host, port: this.port }
+                ? { host: this.host, port: this.port, username: ADMIN_USER, password: admin.password }
                 : {
                       namespace: this.namespace,
                       service: this.serviceName,
                       port: REDIS_CONTAINER_PORT,
                       kubeconfig: args.kubeconfig,
                       context: args.kubeContext,
+                      username: ADMIN_USER,
+                      password: admin.password,
                   };
         this.streamGroups = new RedisStreamGroups(
             `${name}-stream-groups`,
@@ -240,6 +345,7 @@ export class DsmRedis extends pulumi.ComponentResource {
         );
         this.stream = this.streamGroups.stream;
         this.groups = this.streamGroups.groups.apply((groups) => groups.map((g) => g.name));
+        this.credentialSecrets = pulumi.output(Object.fromEntries(users.map((u) => [u.name, secretNameFor(u.name)])));
 
         this.registerOutputs({
             namespace: this.namespace,
@@ -248,6 +354,7 @@ export class DsmRedis extends pulumi.ComponentResource {
             port: this.port,
             stream: this.stream,
             groups: this.groups,
+            credentialSecrets: this.credentialSecrets,
         });
     }
 }

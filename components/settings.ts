@@ -3,18 +3,13 @@
  * This is the one place that knows config keys; the component only sees typed values.
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-    GroupSpec,
-    PROVISIONER_CONNECTIONS,
-    ProvisionerConnection,
-    STREAM_GROUPS_DEFAULTS,
-    UNKNOWN,
-    checkInputs,
-} from "./stream-groups/inputs";
+import { KEY_PATTERN } from "./acl";
+import { DEFAULT_HARDENING_SETTINGS, HardeningSettings, readHardeningSettings } from "./settings-hardening";
+import { DEFAULT_STREAM_SETTINGS, StreamSettings, readStreamSettings } from "./settings-stream";
 import { Problem, assertNoProblems, checkImage, checkNamespace, checkPort, checkResources } from "./validation";
 
 /** The bus's settings as plain, validated values. */
-export interface RedisSettings {
+export interface RedisSettings extends StreamSettings, HardeningSettings {
     readonly namespace: string;
     readonly createNamespace: boolean;
     readonly image: string;
@@ -23,16 +18,6 @@ export interface RedisSettings {
         readonly requests: { readonly cpu: string; readonly memory: string };
         readonly limits: { readonly cpu: string; readonly memory: string };
     };
-    /** The event stream's key. */
-    readonly stream: string;
-    /** Its consumer groups, one per consuming service. */
-    readonly groups: GroupSpec[];
-    /** How long provisioning waits for Redis, in seconds. */
-    readonly readinessTimeoutSeconds: number;
-    /** Whether destroying the stack deletes the stream and its events. */
-    readonly deleteStreamOnDelete: boolean;
-    /** How provisioning reaches Redis. */
-    readonly provisionerConnection: ProvisionerConnection;
 }
 
 /** The defaults equal the manifest in the design document (redis-service-setup.md, section 3). */
@@ -45,11 +30,8 @@ export const DEFAULT_SETTINGS: RedisSettings = {
         requests: { cpu: "100m", memory: "100Mi" },
         limits: { cpu: "200m", memory: "200Mi" },
     },
-    stream: STREAM_GROUPS_DEFAULTS.stream,
-    groups: STREAM_GROUPS_DEFAULTS.groups.map((g) => ({ name: g.name, startId: STREAM_GROUPS_DEFAULTS.startId })),
-    readinessTimeoutSeconds: STREAM_GROUPS_DEFAULTS.readinessTimeoutSeconds,
-    deleteStreamOnDelete: STREAM_GROUPS_DEFAULTS.deleteStreamOnDelete,
-    provisionerConnection: "port-forward",
+    ...DEFAULT_STREAM_SETTINGS,
+    ...DEFAULT_HARDENING_SETTINGS,
 };
 
 /** One row of the config table: the key (without the project prefix), its default and what it means. */
@@ -57,6 +39,8 @@ export interface ConfigKey {
     readonly key: string;
     readonly default: string;
     readonly description: string;
+    /** A secret key: set with `pulumi config set --secret`, never shown in Pulumi.dev.yaml in plaintext. */
+    readonly secret?: boolean;
 }
 
 /** Every key the program reads. README's table mirrors this list; a test keeps the two in step. */
@@ -100,6 +84,28 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         description:
             "How `pulumi up` reaches Redis: `port-forward` (through the Kubernetes API) or `direct` (in-cluster).",
     },
+    {
+        key: "persistence",
+        default: "true",
+        description: "A PersistentVolumeClaim with AOF; `false` for throwaway stacks (emptyDir).",
+    },
+    { key: "storageSize", default: "1Gi", description: "Size of the data volume." },
+    { key: "storageClass", default: "(cluster default)", description: "StorageClass of the data volume." },
+    { key: "appendfsync", default: "everysec", description: "AOF fsync policy: `everysec` or `always`." },
+    {
+        key: "users",
+        default:
+            '[{"name":"sprint-service","roles":["publish","consume"]},{"name":"project-orchestrator","roles":["publish"]},{"name":"project-service","roles":["consume"]},{"name":"backlog-service","roles":["consume"]}]',
+        description: "One ACL user per service, with roles `publish` and/or `consume`.",
+    },
+    {
+        key: "passwords",
+        default: "(generated)",
+        description: "Secret JSON object of user (or `dsm-admin`) to password; unset users get a generated one.",
+        secret: true,
+    },
+    { key: "networkPolicy", default: "true", description: "Admit port 6379 only from labelled client pods." },
+    { key: "clientNamespaces", default: '["dsm"]', description: "Namespaces whose labelled pods may connect." },
 ];
 
 /** Where settings come from: a `pulumi.Config` in the program, a plain map in tests. */
@@ -115,10 +121,10 @@ export interface ConfigSource {
 /** The stack's own configuration, as the Pulumi engine passes it to the program. */
 export function stackConfigSource(): ConfigSource {
     const project = pulumi.getProject();
-    const config = new pulumi.Config(project);
     return {
         project,
-        get: (key) => config.get(key),
+        // The raw text, secrets included, without the SDK's warning: settings never echo a secret key's value.
+        get: (key) => pulumi.runtime.getConfig(`${project}:${key}`),
         keys: () =>
             Object.keys(pulumi.runtime.allConfig())
                 .filter((k) => k.startsWith(`${project}:`))
@@ -181,83 +187,30 @@ export function readSettings(source: ConfigSource): RedisSettings {
         }),
     );
 
-    const streamSettings = readStreamSettings(source, name, problems);
+    const streamSettings = readStreamSettings((key) => source.get(key), name, problems);
+    if (!streamSettings.stream.startsWith(KEY_PATTERN.slice(0, -1))) {
+        problems.push({
+            field: name("stream"),
+            message: `${JSON.stringify(streamSettings.stream)} is outside ${KEY_PATTERN}, the only keys the ACL users may touch; expected e.g. "dsm:events"`,
+        });
+    }
+    const memoryLimitValid = !problems.some((p) => p.field === name("memoryLimit"));
+    const hardening = readHardeningSettings(
+        (key) => source.get(key),
+        name,
+        memoryLimitValid ? resources.limits.memory : undefined,
+        problems,
+    );
 
     assertNoProblems(problems);
     return {
         ...streamSettings,
+        ...hardening,
         namespace,
         createNamespace: createNamespaceText === "true",
         image,
         port: Number(portText),
         resources,
-    };
-}
-
-function parseGroups(text: string, field: string, problems: Problem[]): GroupSpec[] | undefined {
-    const form =
-        'a JSON list of group names or {"name", "startId"} objects, e.g. ["sprint-service", {"name": "audit", "startId": "$"}]';
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(text);
-    } catch {
-        problems.push({ field, message: `${JSON.stringify(text)} is not JSON; expected ${form}` });
-        return undefined;
-    }
-    if (!Array.isArray(parsed)) {
-        problems.push({ field, message: `${JSON.stringify(text)} is not a list; expected ${form}` });
-        return undefined;
-    }
-    return parsed.map((g: unknown) => (typeof g === "string" ? { name: g } : (g as GroupSpec)));
-}
-
-/** The stream keys, validated by the same rules as the provider's check, each problem under its config key. */
-function readStreamSettings(
-    source: ConfigSource,
-    name: (key: string) => string,
-    problems: Problem[],
-): Pick<
-    RedisSettings,
-    "stream" | "groups" | "readinessTimeoutSeconds" | "deleteStreamOnDelete" | "provisionerConnection"
-> {
-    const stream = source.get("stream") ?? DEFAULT_SETTINGS.stream;
-    const groupsText = source.get("groups");
-    const groups =
-        groupsText === undefined ? DEFAULT_SETTINGS.groups : parseGroups(groupsText, name("groups"), problems);
-    const timeoutText = source.get("readinessTimeoutSeconds") ?? String(DEFAULT_SETTINGS.readinessTimeoutSeconds);
-    const timeout = /^\d+(\.\d+)?$/.test(timeoutText) ? Number(timeoutText) : NaN;
-    const deleteText = source.get("deleteStreamOnDelete") ?? String(DEFAULT_SETTINGS.deleteStreamOnDelete);
-    if (deleteText !== "true" && deleteText !== "false") {
-        problems.push({
-            field: name("deleteStreamOnDelete"),
-            message: `${JSON.stringify(deleteText)} is not a boolean; expected true or false`,
-        });
-    }
-    const connection = source.get("provisionerConnection") ?? DEFAULT_SETTINGS.provisionerConnection;
-    if (!(PROVISIONER_CONNECTIONS as readonly string[]).includes(connection)) {
-        problems.push({
-            field: name("provisionerConnection"),
-            message: `${JSON.stringify(connection)} is not a connection mode; expected ${PROVISIONER_CONNECTIONS.map((c) => `"${c}"`).join(" or ")}`,
-        });
-    }
-    const failures = checkInputs({
-        stream,
-        // A list that did not parse was reported above; the placeholder skips it here.
-        groups: groups ?? UNKNOWN,
-        readinessTimeoutSeconds: Number.isNaN(timeout) ? timeoutText : timeout,
-        connection: { host: "redis", port: 6379 },
-    });
-    for (const failure of failures) {
-        const key = failure.property.split(/[.[]/)[0];
-        const detail = failure.property === key ? "" : `${failure.property.slice(key.length)}: `;
-        problems.push({ field: name(key), message: `${detail}${failure.reason}` });
-    }
-    return {
-        stream,
-        groups: (groups ?? []).map((g) => ({ name: g.name, startId: g.startId ?? STREAM_GROUPS_DEFAULTS.startId })),
-        readinessTimeoutSeconds: timeout,
-        deleteStreamOnDelete: deleteText === "true",
-        provisionerConnection: connection as ProvisionerConnection,
     };
 }
 

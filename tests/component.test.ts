@@ -1,17 +1,13 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { DsmRedis, InvalidSettingsError } from "../components";
+import { MOCKS } from "./helpers/mocks";
 import { resolve } from "./helpers/program";
 
 describe("DsmRedis arguments", () => {
     before(async () => {
         pulumi.runtime.setAllConfig({});
-        await pulumi.runtime.setMocks(
-            { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (args) => args.inputs },
-            "dsm-redis",
-            "dev",
-            false,
-        );
+        await pulumi.runtime.setMocks(MOCKS, "dsm-redis", "dev", false);
     });
 
     it("throws before creating children when a plain argument is invalid, naming the argument", () => {

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { mockPassword } from "./helpers/mocks";
 import { ProgramRun, only, runProgram } from "./helpers/program";
 
 describe("the program under mocks, with no config", () => {
@@ -7,14 +8,28 @@ describe("the program under mocks, with no config", () => {
         run = await runProgram();
     });
 
-    it("registers exactly the component, the namespace, the Deployment, the Service and the stream groups", () => {
-        const types = run.resources.map((r) => r.type).sort();
-        assert.deepStrictEqual(types, [
-            "dsm:infra:Redis",
-            "kubernetes:apps/v1:Deployment",
-            "kubernetes:core/v1:Namespace",
-            "kubernetes:core/v1:Service",
-            "pulumi-nodejs:dynamic/dsm:RedisStreamGroups",
+    it("registers exactly the expected objects, none of them auto-named", () => {
+        const objects = run.resources.map((r) => `${r.type} ${(r.inputs as any).metadata?.name ?? r.name}`).sort();
+        assert.deepStrictEqual(objects, [
+            "dsm:infra:Redis dsm-redis",
+            "kubernetes:apps/v1:Deployment redis",
+            "kubernetes:core/v1:ConfigMap redis-config",
+            "kubernetes:core/v1:Namespace dsm",
+            "kubernetes:core/v1:PersistentVolumeClaim redis-data",
+            "kubernetes:core/v1:Secret redis-acl",
+            "kubernetes:core/v1:Secret redis-backlog-service",
+            "kubernetes:core/v1:Secret redis-dsm-admin",
+            "kubernetes:core/v1:Secret redis-project-orchestrator",
+            "kubernetes:core/v1:Secret redis-project-service",
+            "kubernetes:core/v1:Secret redis-sprint-service",
+            "kubernetes:core/v1:Service redis",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy redis",
+            "pulumi-nodejs:dynamic/dsm:RedisStreamGroups dsm-redis-stream-groups",
+            "random:index/randomPassword:RandomPassword dsm-redis-backlog-service-password",
+            "random:index/randomPassword:RandomPassword dsm-redis-dsm-admin-password",
+            "random:index/randomPassword:RandomPassword dsm-redis-project-orchestrator-password",
+            "random:index/randomPassword:RandomPassword dsm-redis-project-service-password",
+            "random:index/randomPassword:RandomPassword dsm-redis-sprint-service-password",
         ]);
     });
 
@@ -56,8 +71,22 @@ describe("the program under mocks, with no config", () => {
             requests: { memory: "100Mi", cpu: "100m" },
             limits: { memory: "200Mi", cpu: "200m" },
         });
-        assert.deepStrictEqual(container.readinessProbe.exec.command, ["redis-cli", "-e", "-p", "6379", "ping"]);
-        assert.deepStrictEqual(container.livenessProbe.tcpSocket, { port: 6379 });
+        assert.deepStrictEqual(container.args, ["redis-server", "/etc/redis/conf/redis.conf"]);
+        assert.deepStrictEqual(inputs.spec.strategy, { type: "Recreate" });
+        assert.deepStrictEqual(container.readinessProbe.exec.command, [
+            "redis-cli",
+            "-e",
+            "--user",
+            "dsm-admin",
+            "ping",
+        ]);
+        assert.deepStrictEqual(container.startupProbe.exec.command, ["redis-cli", "-e", "--user", "dsm-admin", "ping"]);
+        assert.ok(container.startupProbe.failureThreshold * container.startupProbe.periodSeconds >= 600);
+        assert.match(container.livenessProbe.exec.command[2], /PONG\|LOADING\*\) exit 0/);
+        assert.deepStrictEqual(container.env, [
+            { name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: "redis-dsm-admin", key: "REDIS_PASSWORD" } } },
+        ]);
+        assert.match(inputs.spec.template.metadata.annotations["checksum/config"], /^[0-9a-f]{64}$/);
     });
 
     it("runs the pod as the image's redis user with a restricted security context", () => {
@@ -76,8 +105,16 @@ describe("the program under mocks, with no config", () => {
             readOnlyRootFilesystem: true,
             capabilities: { drop: ["ALL"] },
         });
-        assert.deepStrictEqual(container.volumeMounts, [{ name: "data", mountPath: "/data" }]);
-        assert.deepStrictEqual(pod.volumes, [{ name: "data", emptyDir: {} }]);
+        assert.deepStrictEqual(container.volumeMounts, [
+            { name: "data", mountPath: "/data" },
+            { name: "config", mountPath: "/etc/redis/conf", readOnly: true },
+            { name: "acl", mountPath: "/etc/redis/acl", readOnly: true },
+        ]);
+        assert.deepStrictEqual(pod.volumes, [
+            { name: "data", persistentVolumeClaim: { claimName: "redis-data" } },
+            { name: "config", configMap: { name: "redis-config" } },
+            { name: "acl", secret: { secretName: "redis-acl", defaultMode: 0o440 } },
+        ]);
     });
 
     it("creates ClusterIP Service dsm/redis from 6379 to the container's 6379", () => {
@@ -97,6 +134,12 @@ describe("the program under mocks, with no config", () => {
             port: 6379,
             stream: "dsm:events",
             groups: ["sprint-service", "project-service", "backlog-service"],
+            credentialSecrets: {
+                "sprint-service": "redis-sprint-service",
+                "project-orchestrator": "redis-project-orchestrator",
+                "project-service": "redis-project-service",
+                "backlog-service": "redis-backlog-service",
+            },
         });
     });
 
@@ -109,7 +152,13 @@ describe("the program under mocks, with no config", () => {
             { name: "project-service", startId: "0" },
             { name: "backlog-service", startId: "0" },
         ]);
-        assert.deepStrictEqual(inputs.connection, { namespace: "dsm", service: "redis", port: 6379 });
+        assert.deepStrictEqual(inputs.connection, {
+            namespace: "dsm",
+            service: "redis",
+            port: 6379,
+            username: "dsm-admin",
+            password: mockPassword("dsm-redis-dsm-admin-password"),
+        });
         assert.deepStrictEqual(streamGroups.secretInputs, ["connection"]);
         assert.strictEqual(inputs.readinessTimeoutSeconds, 300);
         assert.strictEqual(inputs.deleteStreamOnDelete, false);
@@ -163,6 +212,8 @@ describe("the program under mocks, with config", () => {
             port: 6379,
             kubeconfig: "/home/ci/.kube/config",
             context: "prod",
+            username: "dsm-admin",
+            password: mockPassword("dsm-redis-dsm-admin-password"),
         });
         const direct = await runProgram({
             provisionerConnection: "direct",
@@ -170,7 +221,12 @@ describe("the program under mocks, with config", () => {
             groups: '["a", {"name": "b", "startId": "$"}]',
         });
         const inputs = only(direct, "pulumi-nodejs:dynamic/dsm:RedisStreamGroups").inputs as any;
-        assert.deepStrictEqual(inputs.connection, { host: "redis.dsm.svc.cluster.local", port: 6380 });
+        assert.deepStrictEqual(inputs.connection, {
+            host: "redis.dsm.svc.cluster.local",
+            port: 6380,
+            username: "dsm-admin",
+            password: mockPassword("dsm-redis-dsm-admin-password"),
+        });
         assert.deepStrictEqual(inputs.groups, [
             { name: "a", startId: "0" },
             { name: "b", startId: "$" },

@@ -32,6 +32,19 @@ describe("readSettings", () => {
             readinessTimeoutSeconds: 300,
             deleteStreamOnDelete: false,
             provisionerConnection: "port-forward",
+            persistence: true,
+            storageSize: "1Gi",
+            storageClass: undefined,
+            appendfsync: "everysec",
+            users: [
+                { name: "sprint-service", roles: ["publish", "consume"] },
+                { name: "project-orchestrator", roles: ["publish"] },
+                { name: "project-service", roles: ["consume"] },
+                { name: "backlog-service", roles: ["consume"] },
+            ],
+            passwords: {},
+            networkPolicy: true,
+            clientNamespaces: ["dsm"],
         });
         assert.deepStrictEqual(readSettings(source({})), DEFAULT_SETTINGS);
     });
@@ -52,6 +65,14 @@ describe("readSettings", () => {
             readinessTimeoutSeconds: String(defaults.readinessTimeoutSeconds),
             deleteStreamOnDelete: String(defaults.deleteStreamOnDelete),
             provisionerConnection: defaults.provisionerConnection,
+            persistence: String(defaults.persistence),
+            storageSize: defaults.storageSize,
+            storageClass: defaults.storageClass ?? "(cluster default)",
+            appendfsync: defaults.appendfsync,
+            users: JSON.stringify(defaults.users),
+            passwords: Object.keys(defaults.passwords).length === 0 ? "(generated)" : "?",
+            networkPolicy: String(defaults.networkPolicy),
+            clientNamespaces: JSON.stringify(defaults.clientNamespaces),
         };
         assert.deepStrictEqual(Object.fromEntries(CONFIG_KEYS.map((k) => [k.key, k.default])), byKey);
     });
@@ -134,6 +155,19 @@ describe("readSettings", () => {
             assert.match(problems[0].message, message);
         });
     }
+
+    it("never echoes a password, even a malformed one", () => {
+        for (const passwords of [
+            '{"sprint-service":"short"}',
+            "hunter2-hunter2-hunter2",
+            '{"sprint-service":"with spaces in it ok?"}',
+        ]) {
+            const text = problemsOf({ passwords })
+                .map((p) => p.message)
+                .join("\n");
+            for (const secret of ["short", "hunter2", "with spaces"]) assert.ok(!text.includes(secret), text);
+        }
+    });
 
     it("accepts a request equal to its limit written differently (1Gi = 1024Mi)", () => {
         assert.doesNotThrow(() => readSettings(source({ memoryRequest: "1024Mi", memoryLimit: "1Gi" })));

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as path from "path";
 import { CheckedResource } from "../../policy/run-policies";
+import { mockResource } from "./mocks";
 
 export const PROJECT = "dsm-redis";
 export const STACK = "dev";
@@ -62,7 +63,7 @@ export async function runProgram(config: Record<string, string> = {}, program = 
         {
             newResource: (args: pulumi.runtime.MockResourceArgs) => {
                 recorded.set(`${args.type}::${args.name}`, { inputs: args.inputs, custom: args.custom ?? true });
-                return { id: `${args.name}-id`, state: args.inputs };
+                return mockResource(args);
             },
             call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
         },
@@ -147,4 +148,13 @@ export function only(run: ProgramRun, type: string): RegisteredResource {
 /** The registered resources in the form the policy harness takes (props are the inputs the program gave). */
 export function asCheckedResources(run: ProgramRun): CheckedResource[] {
     return run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
+}
+
+/** The one registered Kubernetes object of a type with this metadata.name. */
+export function named(run: ProgramRun, type: string, name: string): RegisteredResource {
+    const matches = run.resources.filter(
+        (r) => r.type === type && (r.inputs.metadata as { name?: string } | undefined)?.name === name,
+    );
+    if (matches.length !== 1) throw new Error(`expected exactly one ${type} named ${name}, found ${matches.length}`);
+    return matches[0];
 }

@@ -1,0 +1,89 @@
+/**
+ * The ACL users of the bus and the ACL file Redis loads at start. Pure: passwords come in as SHA-256 hashes, so the
+ * file holds no plaintext password. Every rule here is valid on Redis 7.0 and 7.2 (7.2-only commands such as
+ * `client|setinfo` would stop 7.0 from starting).
+ */
+import { createHash } from "crypto";
+
+/** The user the stream-groups provider and the probes connect as. */
+export const ADMIN_USER = "dsm-admin";
+
+/** The key pattern every user is confined to. */
+export const KEY_PATTERN = "dsm:*";
+
+export const ROLES = ["publish", "consume"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ServiceUser {
+    /** The ACL user name, also the name of its Kubernetes Secret (`redis-<name>`). */
+    readonly name: string;
+    /** What the service does on the bus. */
+    readonly roles: readonly Role[];
+}
+
+/** The services of the design's diagram: the Sprint Service publishes and consumes, the others one or the other. */
+export const DEFAULT_SERVICE_USERS: readonly ServiceUser[] = [
+    { name: "sprint-service", roles: ["publish", "consume"] },
+    { name: "project-orchestrator", roles: ["publish"] },
+    { name: "project-service", roles: ["consume"] },
+    { name: "backlog-service", roles: ["consume"] },
+];
+
+/** What any client needs to connect and check the server (ioredis sends INFO for its ready check). */
+const CONNECTION_COMMANDS = ["ping", "info", "client|setname", "client|getname", "client|id"];
+
+/** The stream commands each role needs, and nothing else. */
+export const ROLE_COMMANDS: Readonly<Record<Role, readonly string[]>> = {
+    publish: ["xadd", "xlen"],
+    consume: [
+        "xreadgroup",
+        "xack",
+        "xpending",
+        "xclaim",
+        "xautoclaim",
+        "xgroup|createconsumer",
+        "xinfo|stream",
+        "xinfo|groups",
+        "xinfo|consumers",
+        "xrange",
+        "xrevrange",
+        "xlen",
+    ],
+};
+
+/** The commands a user with these roles may run, in a stable order. */
+export function commandsFor(roles: readonly Role[]): string[] {
+    return [...new Set([...CONNECTION_COMMANDS, ...roles.flatMap((role) => ROLE_COMMANDS[role])])];
+}
+
+export function sha256Hex(password: string): string {
+    return createHash("sha256").update(password, "utf8").digest("hex");
+}
+
+/**
+ * The ACL file. The default user is defined, and off: a file that left it out would get it back as `on nopass
+ * +@all`. The admin may run everything but the dangerous commands (FLUSHALL, CONFIG, KEYS, DEBUG, SHUTDOWN …), with
+ * INFO allowed back for monitoring, on `dsm:*` only.
+ */
+export function renderAclFile(users: readonly ServiceUser[], passwordHashes: Readonly<Record<string, string>>): string {
+    const hashOf = (name: string): string => {
+        const hash = passwordHashes[name];
+        if (hash === undefined || !/^[0-9a-f]{64}$/.test(hash)) {
+            throw new Error(`no SHA-256 password hash for ACL user ${JSON.stringify(name)}`);
+        }
+        return hash;
+    };
+    const lines = [
+        "user default off resetkeys resetchannels -@all",
+        `user ${ADMIN_USER} on #${hashOf(ADMIN_USER)} ~${KEY_PATTERN} resetchannels +@all -@dangerous +info`,
+        ...users.map(
+            (user) =>
+                `user ${user.name} on #${hashOf(user.name)} ~${KEY_PATTERN} resetchannels -@all ${commandsFor(
+                    user.roles,
+                )
+                    .map((c) => `+${c}`)
+                    .join(" ")}`,
+        ),
+    ];
+    return lines.join("\n") + "\n";
+}

@@ -1,0 +1,121 @@
+/**
+ * The Redis pod template: container, probes, volumes and security context. Pure: it builds the spec from values
+ * and Inputs, and creates nothing.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { ADMIN_USER } from "./acl";
+import { ACL_DIR, ACL_FILE, CONFIG_DIR, CONFIG_FILE } from "./redis-config";
+import type { ResourceValues } from "./validation";
+
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Probe = k8s.types.input.core.v1.Probe;
+
+/** The port Redis listens on inside the container; the image's default, fixed so that probes and policies agree. */
+export const REDIS_CONTAINER_PORT = 6379;
+
+/** The uid and gid of user `redis` in the official Alpine image. */
+export const REDIS_UID = 999;
+export const REDIS_GID = 1000;
+
+/** The image's WORKDIR and data directory. */
+export const REDIS_DATA_DIR = "/data";
+
+/** The key of every credentials Secret that holds the password. */
+export const PASSWORD_KEY = "REDIS_PASSWORD";
+
+/**
+ * redis-cli reads the password from REDISCLI_AUTH (never from the command line, where `ps` would show it) and
+ * `-e` makes an error reply (NOAUTH, WRONGPASS, LOADING) a non-zero exit, so a probe fails when auth fails.
+ */
+const PING = ["redis-cli", "-e", "--user", ADMIN_USER, "ping"];
+
+/**
+ * Alive while Redis answers as the admin, even while it is still LOADING a long AOF; dead when it does not answer or
+ * refuses the credentials.
+ */
+const PING_OR_LOADING = [
+    "sh",
+    "-c",
+    `out=$(redis-cli --user ${ADMIN_USER} ping 2>&1); case "$out" in PONG|LOADING*) exit 0;; esac; echo "$out"; exit 1`,
+];
+
+function execProbe(command: string[], overrides: Partial<Probe>): Probe {
+    return { exec: { command }, timeoutSeconds: 3, ...overrides };
+}
+
+/** Ready only on PONG. */
+export const READINESS_PROBE = execProbe(PING, { periodSeconds: 5, failureThreshold: 3 });
+/** Restarted only when Redis stops answering for a minute. */
+export const LIVENESS_PROBE = execProbe(PING_OR_LOADING, { periodSeconds: 10, failureThreshold: 6 });
+/** Up to 30 minutes to load the AOF before the other probes start judging. */
+export const STARTUP_PROBE = execProbe(PING, { periodSeconds: 10, failureThreshold: 180 });
+
+export interface RedisPodSpecArgs {
+    readonly image: pulumi.Input<string>;
+    readonly resources: pulumi.Input<ResourceValues>;
+    /** The ConfigMap with redis.conf. */
+    readonly configMapName: pulumi.Input<string>;
+    /** The Secret with the ACL file. */
+    readonly aclSecretName: pulumi.Input<string>;
+    /** The Secret with the admin's password, for the probes. */
+    readonly adminSecretName: pulumi.Input<string>;
+    /** The PersistentVolumeClaim for /data, or undefined for an emptyDir. */
+    readonly dataClaimName?: pulumi.Input<string>;
+}
+
+export function redisPodSpec(args: RedisPodSpecArgs): PodSpec {
+    return {
+        // Redis never talks to the Kubernetes API; a mounted token would only be a credential to steal.
+        automountServiceAccountToken: false,
+        // The image's redis user is uid 999, gid 1000; with runAsUser set, its entrypoint skips chown and gosu and
+        // starts redis-server directly. fsGroup makes /data writable and the ACL file readable.
+        securityContext: {
+            runAsNonRoot: true,
+            runAsUser: REDIS_UID,
+            runAsGroup: REDIS_GID,
+            fsGroup: REDIS_GID,
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        volumes: [
+            args.dataClaimName === undefined
+                ? { name: "data", emptyDir: {} }
+                : { name: "data", persistentVolumeClaim: { claimName: args.dataClaimName } },
+            { name: "config", configMap: { name: args.configMapName } },
+            // Group-readable for fsGroup 1000, nobody else.
+            { name: "acl", secret: { secretName: args.aclSecretName, defaultMode: 0o440 } },
+        ],
+        containers: [
+            {
+                name: "redis",
+                image: args.image,
+                args: ["redis-server", `${CONFIG_DIR}/${CONFIG_FILE}`],
+                ports: [{ name: "redis", containerPort: REDIS_CONTAINER_PORT, protocol: "TCP" }],
+                resources: args.resources,
+                env: [
+                    {
+                        name: "REDISCLI_AUTH",
+                        valueFrom: { secretKeyRef: { name: args.adminSecretName, key: PASSWORD_KEY } },
+                    },
+                ],
+                securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                },
+                // The only paths Redis writes (/data) or reads besides the image: config and ACL, read-only.
+                volumeMounts: [
+                    { name: "data", mountPath: REDIS_DATA_DIR },
+                    { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+                    { name: "acl", mountPath: ACL_DIR, readOnly: true },
+                ],
+                startupProbe: STARTUP_PROBE,
+                readinessProbe: READINESS_PROBE,
+                livenessProbe: LIVENESS_PROBE,
+            },
+        ],
+    };
+}
+
+/** Where the ACL file is in the pod; exported for documentation and tests. */
+export const ACL_PATH = `${ACL_DIR}/${ACL_FILE}`;
