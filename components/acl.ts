@@ -61,9 +61,19 @@ export function sha256Hex(password: string): string {
 }
 
 /**
- * The ACL file. The default user is defined, and off: a file that left it out would get it back as `on nopass
- * +@all`. The admin may run everything but the dangerous commands (FLUSHALL, CONFIG, KEYS, DEBUG, SHUTDOWN …), with
- * INFO allowed back for monitoring, on `dsm:*` only.
+ * The default user: off, so no connection can authenticate as it (unauthenticated clients get NOAUTH, `AUTH default`
+ * fails), and without a password. A file that left it out would get it back as `on nopass +@all`.
+ *
+ * It keeps command permissions on `dsm:*` all the same, because Redis replays the AOF as the default user and, up to
+ * the fix of redis/redis#14541, re-checks that user's ACL when it replays a MULTI/EXEC block. XREADGROUP with COUNT > 1,
+ * XAUTOCLAIM and scripts are written to the AOF as such blocks; with `-@all` here, a restart silently drops them, and
+ * with them every consumer group's position and pending entries (tests/hardening-redis.test.ts shows it on 7.0.15).
+ */
+export const DEFAULT_USER_RULE = `user default off resetpass ~${KEY_PATTERN} resetchannels +@all -@dangerous`;
+
+/**
+ * The ACL file. The admin may run everything but the dangerous commands (FLUSHALL, CONFIG, KEYS, DEBUG, SHUTDOWN …),
+ * with INFO allowed back for monitoring, on `dsm:*` only.
  */
 export function renderAclFile(users: readonly ServiceUser[], passwordHashes: Readonly<Record<string, string>>): string {
     const hashOf = (name: string): string => {
@@ -74,7 +84,7 @@ export function renderAclFile(users: readonly ServiceUser[], passwordHashes: Rea
         return hash;
     };
     const lines = [
-        "user default off resetkeys resetchannels -@all",
+        DEFAULT_USER_RULE,
         `user ${ADMIN_USER} on #${hashOf(ADMIN_USER)} ~${KEY_PATTERN} resetchannels +@all -@dangerous +info`,
         ...users.map(
             (user) =>

@@ -66,7 +66,7 @@ describe("hardening under mocks, with the default config", () => {
         const acl = named(run, SECRET, "redis-acl");
         assert.deepStrictEqual(acl.secretInputs, ["stringData"]);
         const lines = ((acl.inputs as any).stringData["users.acl"] as string).trim().split("\n");
-        assert.strictEqual(lines[0], "user default off resetkeys resetchannels -@all");
+        assert.strictEqual(lines[0], "user default off resetpass ~dsm:* resetchannels +@all -@dangerous");
         assert.strictEqual(
             lines[1],
             `user dsm-admin on #${sha256Hex(mockPassword("dsm-redis-dsm-admin-password"))} ~dsm:* resetchannels +@all -@dangerous +info`,

@@ -1,0 +1,81 @@
+/**
+ * A real redis-server running exactly the configuration the program renders: redis.conf from ConfigMap redis-config
+ * and the ACL file from Secret redis-acl, as registered under mocks. Only paths, the port and the bind address (this
+ * machine's loopback, not every interface) are overridden.
+ */
+import * as fs from "fs";
+import Redis from "ioredis";
+import * as os from "os";
+import * as path from "path";
+import { ProgramRun, named, only, runProgram } from "./program";
+import { RedisServer } from "./redis-server";
+
+export interface RenderedRedis {
+    readonly server: RedisServer;
+    readonly run: ProgramRun;
+    /** Each user's password, from its Secret redis-<user>. */
+    readonly passwords: Record<string, string>;
+    /** The Deployment's redis container, as registered. */
+    readonly container: Record<string, any>;
+    /** A connected client for a user (closed by `stop`). */
+    connect(user: string, password?: string): Promise<Redis>;
+    /** Stops the server and closes every client. */
+    stop(): Promise<void>;
+}
+
+export async function startRenderedRedis(config: Record<string, string> = {}): Promise<RenderedRedis> {
+    const run = await runProgram(config);
+    const redisConf = (named(run, "kubernetes:core/v1:ConfigMap", "redis-config").inputs as any).data[
+        "redis.conf"
+    ] as string;
+    const aclFile = (named(run, "kubernetes:core/v1:Secret", "redis-acl").inputs as any).stringData[
+        "users.acl"
+    ] as string;
+    const passwords: Record<string, string> = {};
+    for (const secret of run.resources.filter((r) => r.type === "kubernetes:core/v1:Secret")) {
+        const data = (secret.inputs as { stringData?: Record<string, string> }).stringData;
+        if (data?.REDIS_USERNAME !== undefined) passwords[data.REDIS_USERNAME] = data.REDIS_PASSWORD;
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsm-redis-rendered-"));
+    const aclPath = path.join(dir, "users.acl");
+    fs.writeFileSync(aclPath, aclFile);
+    // Paths are replaced where they stand: redis-server applies `dir` as it reads it, so /data must never be tried.
+    const lines = redisConf
+        .split("\n")
+        .map((line) =>
+            line.startsWith("aclfile ") ? `aclfile ${aclPath}` : line.startsWith("dir ") ? `dir ${dir}` : line,
+        );
+    const restarted = RedisServer.prepare({ dir, config: lines });
+    await restarted.start();
+    const clients: Redis[] = [];
+    const container = (only(run, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec.containers[0];
+    return {
+        server: restarted,
+        run,
+        passwords,
+        container,
+        async connect(user: string, password = passwords[user]) {
+            const client = new Redis({
+                host: "127.0.0.1",
+                port: restarted.port,
+                username: user,
+                password,
+                lazyConnect: true,
+                maxRetriesPerRequest: 0,
+                retryStrategy: () => null,
+            });
+            // With retries off, connect() rejects with a bare "Connection is closed."; the cause comes as an event.
+            let cause: unknown;
+            client.on("error", (error: unknown) => (cause ??= error));
+            clients.push(client);
+            await client.connect().catch((error: unknown) => {
+                throw cause ?? error;
+            });
+            return client;
+        },
+        async stop() {
+            for (const client of clients) client.disconnect();
+            await restarted.destroy();
+        },
+    };
+}
