@@ -17,7 +17,10 @@ export interface Tunnel {
 }
 
 /** Kubeconfig contents always span lines; a single line is a path, as for the Kubernetes provider's `kubeconfig`. */
-function loadKubeConfig(k8s: typeof K8s, connection: PortForwardConnection): K8s.KubeConfig {
+export function loadKubeConfig(
+    k8s: typeof K8s,
+    connection: Pick<PortForwardConnection, "kubeconfig" | "context">,
+): K8s.KubeConfig {
     const config = new k8s.KubeConfig();
     if (connection.kubeconfig === undefined) {
         config.loadFromDefault();

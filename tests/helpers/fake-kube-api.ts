@@ -23,6 +23,10 @@ export interface FakeKubeApiOptions {
     readonly pods: FakePod[];
     /** The bearer token a request must carry. */
     readonly token: string;
+    /** Recorded answers to GET paths (without the query), served as they are, before anything generated. */
+    readonly responses?: Record<string, unknown>;
+    /** Pod logs by pod name, for GET …/pods/<name>/log. */
+    readonly logs?: Record<string, string>;
 }
 
 export class FakeKubeApi {
@@ -103,6 +107,14 @@ export class FakeKubeApi {
             return send(401, { kind: "Status", status: "Failure", code: 401, reason: "Unauthorized" });
         const url = new URL(req.url ?? "/", this.url);
         const ns = this.options.namespace;
+        const recorded = this.options.responses?.[url.pathname];
+        if (req.method === "GET" && recorded !== undefined) return send(200, recorded);
+        const log = new RegExp(`^/api/v1/namespaces/${ns}/pods/([^/]+)/log$`).exec(url.pathname);
+        if (req.method === "GET" && log && this.options.logs?.[log[1]] !== undefined) {
+            res.writeHead(200, { "content-type": "text/plain" });
+            res.end(this.options.logs[log[1]]);
+            return;
+        }
         const service = new RegExp(`^/api/v1/namespaces/${ns}/services/([^/]+)$`).exec(url.pathname);
         if (req.method === "GET" && service) {
             const selector = this.options.services[service[1]];

@@ -1,0 +1,75 @@
+/**
+ * The boundary between the scripts and the Pulumi Automation API: everything they ask of a workspace or a stack goes
+ * through `Automation`, so that tests can stand in for the engine there and nowhere else.
+ */
+import type { DestroyOptions, OutputMap, PreviewOptions, UpOptions } from "@pulumi/pulumi/automation";
+
+export interface StackHandle {
+    readonly name: string;
+    preview(options: PreviewOptions): Promise<unknown>;
+    up(options: UpOptions): Promise<{ outputs: OutputMap }>;
+    destroy(options: DestroyOptions): Promise<unknown>;
+    outputs(): Promise<OutputMap>;
+    /** The stack's config, `project:key` to value (secrets included, as the CLI shows them with --show-secrets). */
+    getAllConfig(): Promise<Record<string, { value: string; secret?: boolean }>>;
+    setConfig(key: string, value: string, secret: boolean): Promise<void>;
+    removeStack(): Promise<void>;
+}
+
+export interface StackRequest {
+    readonly stackName: string;
+    /** The program's folder (Pulumi.yaml). */
+    readonly workDir: string;
+    /** Extra environment for the CLI: PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE … */
+    readonly envVars: Record<string, string>;
+}
+
+export interface Automation {
+    /** Whether a usable Pulumi CLI is on the PATH. */
+    cliAvailable(): Promise<boolean>;
+    /** The backend the CLI would use for this folder: PULUMI_BACKEND_URL, else the one it is logged in to. */
+    backendUrl(request: StackRequest): Promise<string | undefined>;
+    selectOrCreateStack(request: StackRequest): Promise<StackHandle>;
+}
+
+/** The real Automation API, loaded only when used (it is slow to load and needs the CLI). */
+export const pulumiAutomation: Automation = {
+    async cliAvailable() {
+        const { PulumiCommand } = await import("@pulumi/pulumi/automation");
+        try {
+            await PulumiCommand.get();
+            return true;
+        } catch {
+            return false;
+        }
+    },
+
+    async backendUrl(request) {
+        if (request.envVars.PULUMI_BACKEND_URL) return request.envVars.PULUMI_BACKEND_URL;
+        const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+        const workspace = await LocalWorkspace.create({ workDir: request.workDir, envVars: request.envVars });
+        try {
+            return (await workspace.whoAmI()).url;
+        } catch {
+            return undefined; // Not logged in: the CLI will say so itself.
+        }
+    },
+
+    async selectOrCreateStack(request) {
+        const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+        const stack = await LocalWorkspace.createOrSelectStack(
+            { stackName: request.stackName, workDir: request.workDir },
+            { envVars: request.envVars },
+        );
+        return {
+            name: stack.name,
+            preview: (options) => stack.preview(options),
+            up: (options) => stack.up(options),
+            destroy: (options) => stack.destroy(options),
+            outputs: () => stack.outputs(),
+            getAllConfig: () => stack.getAllConfig(),
+            setConfig: (key, value, secret) => stack.setConfig(key, { value, secret }),
+            removeStack: () => stack.workspace.removeStack(stack.name),
+        };
+    },
+};

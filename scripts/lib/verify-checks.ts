@@ -1,0 +1,156 @@
+/**
+ * The verification of the design's section 4, against the stack's cluster: the pod, its log, the Service, and Redis
+ * itself through a port-forward as the admin user. Each check stands alone, so that one failure does not hide the others.
+ */
+import type * as K8s from "@kubernetes/client-node";
+import { ADMIN_USER } from "../../components/acl";
+import { secretNameFor } from "../../components/credentials";
+import { REDIS_CONTAINER_PORT } from "../../components/pod-spec";
+import { PortForwardConnection } from "../../components/stream-groups/inputs";
+import { readGroups } from "../../components/stream-groups/redis-ops";
+import { withSession } from "../../components/stream-groups/session";
+import { loadKubeConfig } from "../../components/stream-groups/tunnel";
+
+export interface VerifyTarget {
+    readonly namespace: string;
+    readonly serviceName: string;
+    readonly stream: string;
+    readonly groups: readonly string[];
+    readonly kubeconfig?: string;
+    readonly context?: string;
+    /** How long the port-forward waits for Redis. */
+    readonly timeoutSeconds?: number;
+}
+
+export interface CheckResult {
+    readonly check: string;
+    readonly ok: boolean;
+    readonly detail: string;
+}
+
+const READY_LINE = "Ready to accept connections";
+
+function messageOf(error: unknown): string {
+    const body = (error as { body?: unknown }).body;
+    if (typeof body === "string" && body.includes('"message"')) {
+        try {
+            return (JSON.parse(body) as { message: string }).message;
+        } catch {
+            // fall through to the error's own message
+        }
+    }
+    return error instanceof Error ? error.message.split("\n")[0] : String(error);
+}
+
+async function check(name: string, run: () => Promise<string>): Promise<CheckResult> {
+    try {
+        return { check: name, ok: true, detail: await run() };
+    } catch (error) {
+        return { check: name, ok: false, detail: messageOf(error) };
+    }
+}
+
+export async function verifyBus(target: VerifyTarget): Promise<CheckResult[]> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const k8s = require("@kubernetes/client-node") as typeof K8s;
+    const config = loadKubeConfig(k8s, target);
+    const core = config.makeApiClient(k8s.CoreV1Api);
+    const { namespace } = target;
+    let podName: string | undefined;
+
+    const results: CheckResult[] = [];
+    results.push(
+        await check("pod is Running and Ready", async () => {
+            const pods = await core.listNamespacedPod({ namespace, labelSelector: "app=redis" });
+            if (pods.items.length === 0) throw new Error(`no pod with label app=redis in namespace ${namespace}`);
+            const pod = pods.items[0];
+            podName = pod.metadata?.name;
+            const phase = pod.status?.phase;
+            const ready = (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+            if (phase !== "Running" || !ready)
+                throw new Error(`pod ${podName} is ${phase ?? "in no phase"}${ready ? "" : ", not Ready"}`);
+            return `pod ${podName}`;
+        }),
+    );
+    results.push(
+        await check(`log says "${READY_LINE}"`, async () => {
+            if (podName === undefined) throw new Error("no pod to read the log of");
+            const log = await core.readNamespacedPodLog({ name: podName, namespace, container: "redis" });
+            const line = log.split("\n").find((l) => l.includes(READY_LINE));
+            if (line === undefined) throw new Error(`the log of ${podName} has no "${READY_LINE}" line`);
+            return line.trim();
+        }),
+    );
+    results.push(
+        await check(`Service ${target.serviceName} is ClusterIP on 6379`, async () => {
+            const service = await core.readNamespacedService({ name: target.serviceName, namespace });
+            const type = service.spec?.type ?? "ClusterIP";
+            const ports = (service.spec?.ports ?? []).map((p) => p.port);
+            if (type !== "ClusterIP") throw new Error(`type is ${type}`);
+            if (!ports.includes(REDIS_CONTAINER_PORT)) throw new Error(`ports are ${ports.join(", ") || "none"}`);
+            return `${service.spec?.clusterIP ?? "?"}:${REDIS_CONTAINER_PORT}`;
+        }),
+    );
+
+    let password: string | undefined;
+    const passwordCheck = await check(`Secret ${secretNameFor(ADMIN_USER)} holds the admin's password`, async () => {
+        const secret = await core.readNamespacedSecret({ name: secretNameFor(ADMIN_USER), namespace });
+        const encoded = secret.data?.REDIS_PASSWORD;
+        if (encoded === undefined) throw new Error("it has no REDIS_PASSWORD");
+        password = Buffer.from(encoded, "base64").toString("utf8");
+        return "found";
+    });
+    if (!passwordCheck.ok) results.push(passwordCheck);
+
+    const connection: PortForwardConnection = {
+        namespace,
+        service: target.serviceName,
+        port: REDIS_CONTAINER_PORT,
+        kubeconfig: target.kubeconfig,
+        context: target.context,
+        username: ADMIN_USER,
+        password,
+    };
+    const wait = { timeoutSeconds: target.timeoutSeconds ?? 30, log: () => undefined };
+    // Checks made inside the Redis session, reported after the PING that opened it.
+    const extra: CheckResult[] = [];
+    const redisChecks = await check("PING answers PONG (port-forward, dsm-admin)", async () => {
+        return withSession(connection, wait, async ({ client }) => {
+            const pong = await client.ping();
+            if (pong !== "PONG") throw new Error(`PING answered ${pong}`);
+            const stream = (await client.xinfo("STREAM", target.stream)) as unknown[];
+            const length = stream[stream.indexOf("length") + 1];
+            const groups = (await readGroups(client, target.stream)).map((g) => g.name).sort();
+            extra.push({ check: `XINFO STREAM ${target.stream}`, ok: true, detail: `length ${String(length)}` });
+            const missing = target.groups.filter((g) => !groups.includes(g));
+            extra.push({
+                check: "XINFO GROUPS has the configured groups",
+                ok: missing.length === 0,
+                detail:
+                    missing.length === 0
+                        ? groups.join(", ")
+                        : `missing ${missing.join(", ")} (found ${groups.join(", ") || "none"})`,
+            });
+            return "PONG";
+        });
+    });
+    results.push(redisChecks, ...extra);
+    if (!redisChecks.ok && extra.length === 0) {
+        results.push({ check: `XINFO STREAM ${target.stream}`, ok: false, detail: "not reached" });
+    }
+    return results;
+}
+
+/** The results as a table, one check a row. */
+export function formatTable(results: readonly CheckResult[]): string {
+    const rows = results.map((r) => [r.ok ? "pass" : "FAIL", r.check, r.detail]);
+    const widths = [6, Math.max(5, ...rows.map((r) => r[1].length))];
+    const line = (cells: string[]) => `${cells[0].padEnd(widths[0])}  ${cells[1].padEnd(widths[1])}  ${cells[2]}`;
+    return (
+        [
+            line(["result", "check", "detail"]),
+            line(["-".repeat(6), "-".repeat(widths[1]), "-".repeat(6)]),
+            ...rows.map(line),
+        ].join("\n") + "\n"
+    );
+}

@@ -1,0 +1,132 @@
+import * as assert from "assert";
+import * as path from "path";
+import { PreflightError } from "../../scripts/lib/preflight";
+import {
+    CommandOptions,
+    parseArgs,
+    reportFailure,
+    runStackCommand,
+    workspaceEnv,
+} from "../../scripts/lib/stack-command";
+import { FakeAutomation } from "../helpers/fake-automation";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const KUBECONFIG = "/home/dev/.kube/config";
+
+function options(env: NodeJS.ProcessEnv = {}, files: string[] = [KUBECONFIG]): CommandOptions & { output: string[] } {
+    const output: string[] = [];
+    return {
+        stackName: "dev",
+        write: (t) => void output.push(t),
+        environment: { env: { HOME: "/home/dev", ...env }, fileExists: (f) => files.includes(f) },
+        output,
+    };
+}
+
+describe("npm run preview / deploy / destroy", () => {
+    it("previews the dev stack of this folder with the policy pack enforced, streaming the engine's output", async () => {
+        const automation = new FakeAutomation({
+            engineOutput: ["Previewing update (dev):", "+ kubernetes:apps/v1:Deployment redis create"],
+        });
+        const opts = options();
+        await runStackCommand("preview", automation, opts);
+        assert.deepStrictEqual(automation.requests[0], { stackName: "dev", workDir: ROOT, envVars: {} });
+        const preview = automation.calls.find((c) => c.call === "preview")?.args as Record<string, unknown>;
+        assert.deepStrictEqual(preview.policyPacks, [path.join(ROOT, "policy")]);
+        assert.strictEqual(preview.policyPackConfigs, undefined);
+        assert.deepStrictEqual(opts.output.slice(1), [
+            "Previewing update (dev):\n",
+            "+ kubernetes:apps/v1:Deployment redis create\n",
+        ]);
+        assert.match(opts.output[0], /^preview of stack dev \(policy pack policy enforced\)/);
+    });
+
+    it("deploys with the policy pack and a policy config, and destroys, on the stack named by --stack", async () => {
+        const automation = new FakeAutomation();
+        const args = parseArgs(["--stack", "prod", "--policy-config", "policy/config.example.json"], {});
+        await runStackCommand("deploy", automation, { ...options(), ...args });
+        await runStackCommand("destroy", automation, { ...options(), ...args });
+        assert.deepStrictEqual(automation.operations, ["up", "destroy"]);
+        const up = automation.calls.find((c) => c.call === "up")?.args as Record<string, unknown>;
+        assert.deepStrictEqual(up.policyPacks, [path.join(ROOT, "policy")]);
+        assert.deepStrictEqual(up.policyPackConfigs, [path.resolve("policy/config.example.json")]);
+        assert.ok(automation.requests.every((r) => r.stackName === "prod"));
+        assert.strictEqual(parseArgs([], { DSM_STACK: "staging" }).stackName, "staging");
+    });
+
+    it("passes the backend, passphrase and kubeconfig variables to the CLI, and nothing else", () => {
+        assert.deepStrictEqual(
+            workspaceEnv({
+                PULUMI_BACKEND_URL: "file:///tmp/s",
+                PULUMI_CONFIG_PASSPHRASE: "p",
+                KUBECONFIG: "/k",
+                AWS_SECRET: "x",
+                HOME: "/h",
+            }),
+            {
+                PULUMI_BACKEND_URL: "file:///tmp/s",
+                PULUMI_CONFIG_PASSPHRASE: "p",
+                KUBECONFIG: "/k",
+            },
+        );
+    });
+
+    it("says what to install when the Pulumi CLI is missing, before touching any stack", async () => {
+        const automation = new FakeAutomation({ cli: false });
+        await assert.rejects(
+            runStackCommand("preview", automation, options()),
+            (e: unknown) =>
+                e instanceof PreflightError && /The Pulumi CLI is not installed .*get\.pulumi\.com/.test(e.message),
+        );
+        assert.strictEqual(automation.requests.length, 0);
+    });
+
+    it("asks for a passphrase on a file backend, and not on Pulumi Cloud", async () => {
+        const local = new FakeAutomation();
+        await assert.rejects(
+            runStackCommand("deploy", local, options({ PULUMI_BACKEND_URL: "file:///home/dev/.pulumi-dsm" })),
+            /backend file:\/\/\/home\/dev\/\.pulumi-dsm .* Export PULUMI_CONFIG_PASSPHRASE/,
+        );
+        assert.strictEqual(local.requests.length, 0);
+        await runStackCommand(
+            "deploy",
+            local,
+            options({ PULUMI_BACKEND_URL: "file:///home/dev/.pulumi-dsm", PULUMI_CONFIG_PASSPHRASE: "p" }),
+        );
+        await runStackCommand("deploy", new FakeAutomation({ backendUrl: "https://api.pulumi.com" }), options());
+    });
+
+    it("asks for a kubeconfig when kubectl would find none and the stack sets none", async () => {
+        await assert.rejects(
+            runStackCommand("deploy", new FakeAutomation(), options({}, [])),
+            /No kubeconfig found \(looked for \/home\/dev\/\.kube\/config\)/,
+        );
+        await assert.rejects(
+            runStackCommand("deploy", new FakeAutomation(), options({ KUBECONFIG: "/a:/b" }, [])),
+            /looked for \/a, \/b/,
+        );
+        await runStackCommand("deploy", new FakeAutomation(), options({ KUBECONFIG: "/a:/b" }, ["/b"]));
+        await runStackCommand(
+            "deploy",
+            new FakeAutomation({ config: { "kubernetes:kubeconfig": { value: "apiVersion: v1\n", secret: true } } }),
+            options({}, []),
+        );
+    });
+
+    it("prints a preflight problem as a paragraph (exit 2) and an engine failure as one line (exit 1)", () => {
+        const printed: string[] = [];
+        assert.strictEqual(
+            reportFailure(new PreflightError(["Install the CLI."]), (t) => void printed.push(t)),
+            2,
+        );
+        assert.strictEqual(
+            reportFailure(new Error("code: 255\n stdout: ...\n stderr: ..."), (t) => void printed.push(t)),
+            1,
+        );
+        assert.deepStrictEqual(printed, [
+            "Install the CLI.\n",
+            "failed: code: 255\n(the engine's output above says why)\n",
+        ]);
+        assert.throws(() => parseArgs(["--force"], {}), /Unknown argument "--force"\. Accepted: --stack NAME/);
+    });
+});
