@@ -1,0 +1,283 @@
+/**
+ * `npm run bench`: what the bus costs, measured on real redis-servers started with the program's rendered
+ * configuration (redis.conf and ACL file for the default 200Mi limit), on loopback only. It prints:
+ *  (a) the stream-groups provider's create and no-op update, in round trips and ms, against a bare PING;
+ *  (b) throughput in events/s: XADD alone, and end to end (publish, then 3 groups read and XACK), with AOF everysec,
+ *      AOF always and persistence off, as ratios to persistence off;
+ *  (c) the restart time to load N events from the AOF.
+ */
+import { randomBytes } from "crypto";
+import Redis, { RedisOptions } from "ioredis";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import * as fs from "fs";
+import { ADMIN_USER, DEFAULT_SERVICE_USERS, renderAclFile, sha256Hex } from "../components/acl";
+import { AppendFsync, renderRedisConf } from "../components/redis-config";
+import { StreamGroupsInputs } from "../components/stream-groups/inputs";
+import { streamGroupsProvider } from "../components/stream-groups/provider";
+import { RedisServer } from "./lib/redis-server";
+
+const STREAM = "dsm:events";
+const GROUPS = ["sprint-service", "project-service", "backlog-service"];
+const PRODUCER = "sprint-service";
+const EVENT = [
+    "type",
+    "TASK_UPDATED",
+    "sprintId",
+    "sprint-42",
+    "taskId",
+    "task-1234",
+    "status",
+    "in_progress",
+    "at",
+    "2026-11-26T10:00:00Z",
+];
+
+const passwords = Object.fromEntries(
+    [ADMIN_USER, ...DEFAULT_SERVICE_USERS.map((u) => u.name)].map((u) => [u, randomBytes(16).toString("hex")]),
+);
+
+type Mode = { name: string; persistence: boolean; appendfsync: AppendFsync };
+const MODES: Mode[] = [
+    { name: "AOF everysec (shipped default)", persistence: true, appendfsync: "everysec" },
+    { name: "AOF always", persistence: true, appendfsync: "always" },
+    { name: "persistence off", persistence: false, appendfsync: "everysec" },
+];
+
+/** A redis-server with the rendered config; only dir, aclfile path, port and bind are this machine's. */
+async function startServer(mode: Mode): Promise<RedisServer> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsm-redis-bench-"));
+    const acl = path.join(dir, "users.acl");
+    const hashes = Object.fromEntries(Object.entries(passwords).map(([u, p]) => [u, sha256Hex(p)]));
+    fs.writeFileSync(acl, renderAclFile(DEFAULT_SERVICE_USERS, hashes));
+    const conf = renderRedisConf({ memoryLimit: "200Mi", persistence: mode.persistence, appendfsync: mode.appendfsync })
+        .split("\n")
+        .map((l) => (l.startsWith("aclfile ") ? `aclfile ${acl}` : l.startsWith("dir ") ? `dir ${dir}` : l));
+    return RedisServer.start({ dir, config: conf });
+}
+
+function client(port: number, user: string, extra: RedisOptions = {}): Redis {
+    return new Redis({ host: "127.0.0.1", port, username: user, password: passwords[user], ...extra });
+}
+
+/** A TCP relay that counts round trips: each time the client speaks after the server has answered. */
+async function countingProxy(
+    target: number,
+): Promise<{ port: number; roundTrips(): number; reset(): void; close(): void }> {
+    let trips = 0;
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((socket) => {
+        let awaitingReply = false;
+        const upstream = net.connect(target, "127.0.0.1");
+        sockets.add(socket).add(upstream);
+        socket.on("data", (data) => {
+            if (!awaitingReply) trips++;
+            awaitingReply = true;
+            upstream.write(data);
+        });
+        upstream.on("data", (data) => {
+            awaitingReply = false;
+            socket.write(data);
+        });
+        socket.on("close", () => upstream.destroy());
+        upstream.on("close", () => socket.destroy());
+        socket.on("error", () => upstream.destroy());
+        upstream.on("error", () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+        port: (server.address() as net.AddressInfo).port,
+        roundTrips: () => trips,
+        reset: () => (trips = 0),
+        close: () => {
+            for (const s of sockets) s.destroy();
+            server.close();
+        },
+    };
+}
+
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function timed(run: () => Promise<unknown>): Promise<number> {
+    const start = process.hrtime.bigint();
+    await run();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+async function providerCost(): Promise<string> {
+    const server = await startServer(MODES[0]);
+    const proxy = await countingProxy(server.port);
+    const rows: Array<[string, number, number]> = [];
+    const runs = 15;
+    try {
+        const measure = async (label: string, run: (i: number) => Promise<unknown>) => {
+            const times: number[] = [];
+            let trips = 0;
+            for (let i = 0; i < runs; i++) {
+                proxy.reset();
+                times.push(await timed(() => run(i)));
+                trips = proxy.roundTrips();
+            }
+            rows.push([label, trips, median(times)]);
+        };
+        await measure("bare PING (connect, AUTH, PING)", async () => {
+            const c = client(proxy.port, ADMIN_USER, { enableReadyCheck: false, lazyConnect: true });
+            await c.connect();
+            await c.ping();
+            c.disconnect();
+        });
+        const inputs = (i: number): StreamGroupsInputs => ({
+            stream: `${STREAM}:bench-${i}`,
+            groups: GROUPS.map((name) => ({ name, startId: "0" })),
+            connection: { host: "127.0.0.1", port: proxy.port, username: ADMIN_USER, password: passwords[ADMIN_USER] },
+            readinessTimeoutSeconds: 10,
+            deleteStreamOnDelete: false,
+        });
+        await measure("provider create (stream + 3 groups)", (i) => streamGroupsProvider.create(inputs(i)));
+        await measure("provider update, no change", (i) =>
+            streamGroupsProvider.update!(`${STREAM}:bench-${i}`, inputs(i), {
+                ...inputs(i),
+                readinessTimeoutSeconds: 20,
+            }),
+        );
+        await measure("provider update, one group added", (i) =>
+            streamGroupsProvider.update!(`${STREAM}:bench-${i}`, inputs(i), {
+                ...inputs(i),
+                groups: [...inputs(i).groups, { name: "audit-service", startId: "0" }],
+            }),
+        );
+    } finally {
+        proxy.close();
+        await server.destroy();
+    }
+    const ping = rows[0][2];
+    return table(
+        ["operation", "round trips", "median ms", "x bare PING"],
+        rows.map(([label, trips, ms]) => [label, String(trips), ms.toFixed(2), (ms / ping).toFixed(1)]),
+    );
+}
+
+async function throughput(mode: Mode, events: number, batch: number): Promise<{ xadd: number; endToEnd: number }> {
+    const server = await startServer(mode);
+    const admin = client(server.port, ADMIN_USER);
+    const producer = client(server.port, PRODUCER);
+    const consumers = GROUPS.map((g) => client(server.port, g));
+    try {
+        const publish = async () => {
+            for (let sent = 0; sent < events; sent += batch) {
+                const pipeline = producer.pipeline();
+                for (let i = 0; i < batch; i++) pipeline.xadd(STREAM, "*", ...EVENT);
+                await pipeline.exec();
+            }
+        };
+        const xaddMs = await timed(publish);
+        await admin.del(STREAM); // A fresh stream for the end-to-end run; the admin may DEL, the services may not.
+        for (const g of GROUPS) await admin.xgroup("CREATE", STREAM, g, "$", "MKSTREAM");
+        const consume = async (c: Redis, group: string) => {
+            let acked = 0;
+            while (acked < events) {
+                const reply = (await c.xreadgroup(
+                    "GROUP",
+                    group,
+                    "bench",
+                    "COUNT",
+                    200,
+                    "BLOCK",
+                    1000,
+                    "STREAMS",
+                    STREAM,
+                    ">",
+                )) as Array<[string, Array<[string, string[]]>]> | null;
+                const ids = reply?.[0][1].map(([id]) => id) ?? [];
+                if (ids.length > 0) acked += await c.xack(STREAM, group, ...ids);
+            }
+        };
+        const endMs = await timed(() => Promise.all([publish(), ...consumers.map((c, i) => consume(c, GROUPS[i]))]));
+        return { xadd: (events / xaddMs) * 1000, endToEnd: (events / endMs) * 1000 };
+    } finally {
+        for (const c of [admin, producer, ...consumers]) c.disconnect();
+        await server.destroy();
+    }
+}
+
+async function restartTime(events: number): Promise<string> {
+    const server = await startServer(MODES[0]);
+    const producer = client(server.port, PRODUCER);
+    const rows: string[][] = [];
+    try {
+        for (let sent = 0; sent < events; sent += 1000) {
+            const pipeline = producer.pipeline();
+            for (let i = 0; i < 1000; i++) pipeline.xadd(STREAM, "*", ...EVENT);
+            await pipeline.exec();
+        }
+        producer.disconnect();
+        const aofDir = path.join(server.dir, "appendonlydir");
+        const bytes = fs.readdirSync(aofDir).reduce((sum, f) => sum + fs.statSync(path.join(aofDir, f)).size, 0);
+        await server.stop("SIGKILL");
+        const times: number[] = [];
+        for (let i = 0; i < 3; i++) {
+            times.push(await timed(() => server.start()));
+            await server.stop("SIGKILL");
+        }
+        rows.push([
+            String(events),
+            (bytes / 1048576).toFixed(1),
+            median(times).toFixed(0),
+            ((events / median(times)) * 1000).toFixed(0),
+        ]);
+    } finally {
+        await server.destroy();
+    }
+    return table(["events", "AOF MiB", "start to ready, ms (median of 3)", "events loaded/s"], rows);
+}
+
+function table(header: string[], rows: string[][]): string {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) =>
+        cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+    return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+async function main(): Promise<void> {
+    const events = Number(process.env.BENCH_EVENTS ?? 20000);
+    const restartEvents = Number(process.env.BENCH_RESTART_EVENTS ?? 200000);
+    const version = (await import("child_process"))
+        .execFileSync("redis-server", ["--version"], { encoding: "utf8" })
+        .trim();
+    console.log(
+        `dsm-redis benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${version.split(" ").slice(0, 3).join(" ")}`,
+    );
+    console.log("Servers run the rendered redis.conf and ACL file for the default 200Mi limit, on loopback.\n");
+
+    console.log("(a) stream-groups provider against a bare PING (15 runs each; round trips counted by a relay)");
+    console.log(await providerCost());
+
+    console.log(`\n(b) throughput, ${events} events of ${EVENT.join(" ").length} bytes, pipelined in batches of 50`);
+    const results: Array<[Mode, { xadd: number; endToEnd: number }]> = [];
+    for (const mode of MODES) results.push([mode, await throughput(mode, events, 50)]);
+    const off = results[results.length - 1][1];
+    console.log(
+        table(
+            ["configuration", "XADD events/s", "vs off", "end to end events/s", "vs off"],
+            results.map(([mode, r]) => [
+                mode.name,
+                r.xadd.toFixed(0),
+                (r.xadd / off.xadd).toFixed(2),
+                r.endToEnd.toFixed(0),
+                (r.endToEnd / off.endToEnd).toFixed(2),
+            ]),
+        ),
+    );
+
+    console.log("\n(c) restart: time to load the AOF after a SIGKILL (appendfsync everysec)");
+    console.log(await restartTime(restartEvents));
+}
+
+void main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+});
