@@ -58,7 +58,7 @@ describe("npm run verify's checks", function () {
                     },
                 },
             },
-            logs: { [POD]: overrides.log ?? fs.readFileSync(path.join(FIXTURES, "redis.log"), "utf8") },
+            logs: { [POD]: overrides.log ?? fs.readFileSync(path.join(FIXTURES, "redis-pod-log.txt"), "utf8") },
         });
         try {
             return await verifyBus({
