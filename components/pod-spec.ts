@@ -5,7 +5,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { ADMIN_USER } from "./acl";
-import { ACL_DIR, ACL_FILE, CONFIG_DIR, CONFIG_FILE } from "./redis-config";
+import { ACL_DIR, CONFIG_DIR, CONFIG_FILE } from "./redis-config";
 import type { ResourceValues } from "./validation";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -116,6 +116,3 @@ export function redisPodSpec(args: RedisPodSpecArgs): PodSpec {
         ],
     };
 }
-
-/** Where the ACL file is in the pod; exported for documentation and tests. */
-export const ACL_PATH = `${ACL_DIR}/${ACL_FILE}`;

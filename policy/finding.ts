@@ -14,6 +14,11 @@ export interface Finding {
     readonly expected: string;
 }
 
+/** Reports each finding through the policy SDK's callback, in the one format. */
+export function reportFindings(findings: readonly Finding[], reportViolation: (message: string) => void): void {
+    for (const finding of findings) reportViolation(formatFinding(finding));
+}
+
 export function formatFinding(f: Finding): string {
     const where = f.container === undefined ? f.resource : `${f.resource}, container "${f.container}"`;
     return `${where}: ${f.field} is ${f.found}: ${f.problem}; expected ${f.expected}`;

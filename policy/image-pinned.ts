@@ -3,7 +3,7 @@
  * than `latest`, or a digest; optionally only from allowed repositories and only by digest.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Finding, formatFinding } from "./finding";
+import { Finding, reportFindings } from "./finding";
 import {
     IMAGE_FORM,
     ImageReference,
@@ -135,8 +135,6 @@ export const imagePinned: ResourceValidationPolicy = {
     },
     validateResource: (args, reportViolation) => {
         const config = { ...IMAGE_PINNED_DEFAULTS, ...args.getConfig<Partial<ImagePinnedConfig>>() };
-        for (const finding of checkImagesPinned(args.type, rawProps(args.props), args.name, config)) {
-            reportViolation(formatFinding(finding));
-        }
+        reportFindings(checkImagesPinned(args.type, rawProps(args.props), args.name, config), reportViolation);
     },
 };

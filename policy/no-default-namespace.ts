@@ -4,7 +4,7 @@
  * the per-namespace Pod Security and NetworkPolicy settings. Mandatory.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Finding, formatFinding } from "./finding";
+import { Finding, reportFindings } from "./finding";
 import { isUnknown, rawProps } from "./unknown";
 import { Json, displayName, objectAt, shown } from "./workloads";
 
@@ -85,13 +85,9 @@ export const noDefaultNamespace: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const providerProps = args.provider === undefined ? undefined : rawProps(args.provider.props);
-        for (const finding of checkNoDefaultNamespace(
-            args.type,
-            rawProps(args.props),
-            args.name,
-            providerProps?.namespace,
-        )) {
-            reportViolation(formatFinding(finding));
-        }
+        reportFindings(
+            checkNoDefaultNamespace(args.type, rawProps(args.props), args.name, providerProps?.namespace),
+            reportViolation,
+        );
     },
 };

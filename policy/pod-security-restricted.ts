@@ -5,7 +5,7 @@
  * create pods.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Finding, formatFinding } from "./finding";
+import { Finding, reportFindings } from "./finding";
 import { isUnknown, rawProps } from "./unknown";
 import { ContainerRef, Json, Workload, containersOf, objectAt, shown, workloadOf } from "./workloads";
 
@@ -390,8 +390,6 @@ export const podSecurityRestricted: ResourceValidationPolicy = {
         "Pod templates of every workload kind meet the Pod Security Standards restricted profile, as the admission controller (policy v1.37) judges it.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        for (const finding of checkPodSecurityRestricted(args.type, rawProps(args.props), args.name)) {
-            reportViolation(formatFinding(finding));
-        }
+        reportFindings(checkPodSecurityRestricted(args.type, rawProps(args.props), args.name), reportViolation);
     },
 };

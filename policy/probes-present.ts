@@ -4,7 +4,7 @@
  * but endangers no data, and organisations adopt it at their own pace.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Finding, formatFinding } from "./finding";
+import { Finding, reportFindings } from "./finding";
 import { rawProps } from "./unknown";
 import { Json, containersOf, shown, workloadOf } from "./workloads";
 
@@ -57,8 +57,6 @@ export const probesPresent: ResourceValidationPolicy = {
     },
     validateResource: (args, reportViolation) => {
         const config = { ...PROBES_PRESENT_DEFAULTS, ...args.getConfig<Partial<ProbesPresentConfig>>() };
-        for (const finding of checkProbesPresent(args.type, rawProps(args.props), args.name, config)) {
-            reportViolation(formatFinding(finding));
-        }
+        reportFindings(checkProbesPresent(args.type, rawProps(args.props), args.name, config), reportViolation);
     },
 };

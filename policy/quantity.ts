@@ -130,15 +130,6 @@ function explainMismatch(text: string): string {
     return "it is not a decimal number";
 }
 
-/** Formats nanos in the largest binary unit that divides it exactly, else in plain bytes or millis. */
-export function formatNanos(nanos: bigint): string {
-    if (nanos % NANOS_PER_UNIT !== 0n) {
-        const millis = nanos / 1_000_000n;
-        return nanos % 1_000_000n === 0n ? `${millis}m` : `${nanos}n`;
-    }
-    return String(nanos / NANOS_PER_UNIT);
-}
-
 /** The whole units a quantity rounds down to (bytes for memory). */
 export function wholeUnits(quantity: Quantity): bigint {
     return quantity.nanos / NANOS_PER_UNIT;

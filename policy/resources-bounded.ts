@@ -3,7 +3,7 @@
  * quantity, requests at most limits and limits at most the configured maxima, all compared exactly.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Finding, formatFinding } from "./finding";
+import { Finding, reportFindings } from "./finding";
 import { QUANTITY_FORM, Quantity, QuantityError, parseQuantity } from "./quantity";
 import { isUnknown, rawProps } from "./unknown";
 import { Json, containersOf, objectAt, shown, workloadOf } from "./workloads";
@@ -160,8 +160,6 @@ export const resourcesBounded: ResourceValidationPolicy = {
     },
     validateResource: (args, reportViolation) => {
         const config = { ...RESOURCES_BOUNDED_DEFAULTS, ...args.getConfig<Partial<ResourcesBoundedConfig>>() };
-        for (const finding of checkResourcesBounded(args.type, rawProps(args.props), args.name, config)) {
-            reportViolation(formatFinding(finding));
-        }
+        reportFindings(checkResourcesBounded(args.type, rawProps(args.props), args.name, config), reportViolation);
     },
 };

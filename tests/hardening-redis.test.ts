@@ -5,7 +5,6 @@
 import * as assert from "assert";
 import { execFile } from "child_process";
 import Redis from "ioredis";
-import { streamGroupsProvider } from "../components/stream-groups/provider";
 import { RenderedRedis, startRenderedRedis } from "./helpers/rendered-redis";
 
 const STREAM = "dsm:events";
@@ -17,20 +16,7 @@ interface GroupState {
     pendingIds: string[];
 }
 
-async function provision(redis: RenderedRedis): Promise<void> {
-    await streamGroupsProvider.create({
-        stream: STREAM,
-        groups: ["sprint-service", "project-service", "backlog-service"].map((name) => ({ name, startId: "0" })),
-        connection: {
-            host: "127.0.0.1",
-            port: redis.server.port,
-            username: "dsm-admin",
-            password: redis.passwords["dsm-admin"],
-        },
-        readinessTimeoutSeconds: 10,
-        deleteStreamOnDelete: false,
-    });
-}
+const GROUPS = ["sprint-service", "project-service", "backlog-service"];
 
 async function snapshot(client: Redis): Promise<{ entries: string[]; groups: Record<string, GroupState> }> {
     const entries = ((await client.xrange(STREAM, "-", "+")) as Array<[string, string[]]>).map(
@@ -60,7 +46,7 @@ describe("the rendered configuration on a real redis-server", function () {
         it(`keeps every entry, group position and pending entry across a SIGKILL (appendfsync ${appendfsync})`, async () => {
             const redis = await startRenderedRedis({ appendfsync });
             try {
-                await provision(redis);
+                await redis.provision(GROUPS);
                 const producer = await redis.connect("sprint-service");
                 const pipeline = producer.pipeline();
                 for (let i = 0; i < 1000; i++)
@@ -100,7 +86,7 @@ describe("the rendered configuration on a real redis-server", function () {
     it("refuses XADD with OOM past maxmemory, stays up under the container limit, evicts nothing, and consumers go on", async () => {
         const redis = await startRenderedRedis();
         try {
-            await provision(redis);
+            await redis.provision(GROUPS);
             const producer = await redis.connect("sprint-service");
             const payload = "x".repeat(1024);
             let added = 0;
@@ -145,7 +131,7 @@ describe("the rendered configuration on a real redis-server", function () {
         let redis: RenderedRedis;
         before(async () => {
             redis = await startRenderedRedis();
-            await provision(redis);
+            await redis.provision(GROUPS);
         });
         after(() => redis.stop());
 

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import Redis from "ioredis";
 import * as os from "os";
 import * as path from "path";
+import { streamGroupsProvider } from "../../components/stream-groups/provider";
 import { ProgramRun, named, only, runProgram } from "./program";
 import { RedisServer } from "./redis-server";
 
@@ -17,6 +18,8 @@ export interface RenderedRedis {
     readonly passwords: Record<string, string>;
     /** The Deployment's redis container, as registered. */
     readonly container: Record<string, any>;
+    /** Creates the stream and these groups with the stream-groups provider, connected as dsm-admin. */
+    provision(groups: readonly string[]): Promise<void>;
     /** A connected client for a user (closed by `stop`). */
     connect(user: string, password?: string): Promise<Redis>;
     /** Stops the server and closes every client. */
@@ -54,6 +57,20 @@ export async function startRenderedRedis(config: Record<string, string> = {}): P
         run,
         passwords,
         container,
+        async provision(groups: readonly string[]) {
+            await streamGroupsProvider.create({
+                stream: "dsm:events",
+                groups: groups.map((name) => ({ name, startId: "0" })),
+                connection: {
+                    host: "127.0.0.1",
+                    port: restarted.port,
+                    username: "dsm-admin",
+                    password: passwords["dsm-admin"],
+                },
+                readinessTimeoutSeconds: 10,
+                deleteStreamOnDelete: false,
+            });
+        },
         async connect(user: string, password = passwords[user]) {
             const client = new Redis({
                 host: "127.0.0.1",

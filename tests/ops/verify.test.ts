@@ -5,7 +5,6 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { streamGroupsProvider } from "../../components/stream-groups/provider";
 import { CheckResult, formatTable, verifyBus } from "../../scripts/lib/verify-checks";
 import { FakeKubeApi } from "../helpers/fake-kube-api";
 import { RenderedRedis, startRenderedRedis } from "../helpers/rendered-redis";
@@ -21,18 +20,7 @@ describe("npm run verify's checks", function () {
 
     before(async () => {
         redis = await startRenderedRedis();
-        await streamGroupsProvider.create({
-            stream: "dsm:events",
-            groups: GROUPS.slice(0, 2).map((name) => ({ name, startId: "0" })),
-            connection: {
-                host: "127.0.0.1",
-                port: redis.server.port,
-                username: "dsm-admin",
-                password: redis.passwords["dsm-admin"],
-            },
-            readinessTimeoutSeconds: 10,
-            deleteStreamOnDelete: false,
-        });
+        await redis.provision(GROUPS.slice(0, 2));
     });
     after(() => redis.stop());
 
