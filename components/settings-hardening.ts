@@ -23,8 +23,8 @@ export interface HardeningSettings {
     readonly passwords: Readonly<Record<string, pulumi.Output<string>>>;
     /** Whether to restrict ingress to labelled client pods. */
     readonly networkPolicy: boolean;
-    /** The namespaces whose labelled pods may connect. */
-    readonly clientNamespaces: string[];
+    /** The namespaces whose labelled pods may connect; undefined means the bus's own namespace. */
+    readonly clientNamespaces?: string[];
 }
 
 export const DEFAULT_HARDENING_SETTINGS: HardeningSettings = {
@@ -35,7 +35,7 @@ export const DEFAULT_HARDENING_SETTINGS: HardeningSettings = {
     users: DEFAULT_SERVICE_USERS.map((u) => ({ name: u.name, roles: [...u.roles] })),
     passwords: {},
     networkPolicy: true,
-    clientNamespaces: ["dsm"],
+    clientNamespaces: undefined,
 };
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -209,7 +209,7 @@ export function readHardeningSettings(
 
     const namespacesForm = 'a JSON list of namespaces, e.g. ["dsm", "dsm-workers"]';
     const parsedNamespaces = readJson(get, "clientNamespaces", namespacesForm, name, problems);
-    let clientNamespaces = defaults.clientNamespaces;
+    let clientNamespaces: string[] | undefined = defaults.clientNamespaces;
     if (parsedNamespaces !== undefined) {
         if (
             !Array.isArray(parsedNamespaces) ||

@@ -105,7 +105,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         secret: true,
     },
     { key: "networkPolicy", default: "true", description: "Admit port 6379 only from labelled client pods." },
-    { key: "clientNamespaces", default: '["dsm"]', description: "Namespaces whose labelled pods may connect." },
+    {
+        key: "clientNamespaces",
+        default: "(the bus's namespace)",
+        description: 'Namespaces whose labelled pods may connect, a JSON list such as `["dsm","dsm-workers"]`.',
+    },
 ];
 
 /** Where settings come from: a `pulumi.Config` in the program, a plain map in tests. */

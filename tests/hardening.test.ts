@@ -211,6 +211,14 @@ describe("hardening under mocks, configured", () => {
         assert.notStrictEqual(checksum(rotated), checksum(first));
     });
 
+    it("admits clients from the bus's own namespace when clientNamespaces is unset", async () => {
+        const run = await runProgram({ namespace: "dsm-staging" });
+        const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "redis").inputs as any;
+        assert.deepStrictEqual(policy.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values, [
+            "dsm-staging",
+        ]);
+    });
+
     it("leaves out the NetworkPolicy when networkPolicy is false", async () => {
         const run = await runProgram({ networkPolicy: "false" });
         assert.strictEqual(run.resources.filter((r) => r.type.includes("NetworkPolicy")).length, 0);
