@@ -377,10 +377,27 @@ class PodSecurityChecker {
 }
 
 /** The findings of pod-security-restricted for one resource. */
-export function checkPodSecurityRestricted(type: string, props: Json, name: string): Finding[] {
+export interface PodSecurityRestrictedConfig {
+    /**
+     * Namespaces exempt from the profile, as the admission controller's own exemptions (e.g. a node agent's
+     * namespace that must run privileged). An object with no namespace is never exempt.
+     */
+    readonly exemptNamespaces: readonly string[];
+}
+
+export const POD_SECURITY_RESTRICTED_DEFAULTS: PodSecurityRestrictedConfig = { exemptNamespaces: [] };
+
+export function checkPodSecurityRestricted(
+    type: string,
+    props: Json,
+    name: string,
+    config: PodSecurityRestrictedConfig = POD_SECURITY_RESTRICTED_DEFAULTS,
+): Finding[] {
     const workload = workloadOf(type, props, name);
     // A patch that does not carry the pod spec changes nothing this policy judges.
     if (workload === undefined || workload.podSpec === undefined) return [];
+    const namespace = objectAt(props.metadata)?.namespace;
+    if (typeof namespace === "string" && config.exemptNamespaces.includes(namespace)) return [];
     return new PodSecurityChecker(workload).run();
 }
 
@@ -389,7 +406,21 @@ export const podSecurityRestricted: ResourceValidationPolicy = {
     description:
         "Pod templates of every workload kind meet the Pod Security Standards restricted profile, as the admission controller (policy v1.37) judges it.",
     enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            exemptNamespaces: {
+                type: "array",
+                items: { type: "string" },
+                default: [...POD_SECURITY_RESTRICTED_DEFAULTS.exemptNamespaces],
+                description: "Namespaces exempt from the profile.",
+            },
+        },
+    },
     validateResource: (args, reportViolation) => {
-        reportFindings(checkPodSecurityRestricted(args.type, rawProps(args.props), args.name), reportViolation);
+        const config = {
+            ...POD_SECURITY_RESTRICTED_DEFAULTS,
+            ...args.getConfig<Partial<PodSecurityRestrictedConfig>>(),
+        };
+        reportFindings(checkPodSecurityRestricted(args.type, rawProps(args.props), args.name, config), reportViolation);
     },
 };

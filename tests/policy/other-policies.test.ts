@@ -137,6 +137,18 @@ describe("no-default-namespace", () => {
             1,
         );
     });
+    it("takes further disallowed namespaces from config", async () => {
+        const props = { metadata: { name: "s", namespace: "kube-system" } };
+        assert.deepStrictEqual(await messagesFor(noDefaultNamespace, "kubernetes:core/v1:Service", props), []);
+        const [message] = await messagesFor(noDefaultNamespace, "kubernetes:core/v1:Service", props, {
+            disallowedNamespaces: ["kube-system"],
+        });
+        assert.match(
+            message,
+            /is "kube-system": the object is in the kube-system namespace, which disallowedNamespaces names; expected a namespace other than "default", "kube-system"/,
+        );
+    });
+
     it("ignores cluster-scoped kinds and non-Kubernetes types", async () => {
         for (const type of [
             "kubernetes:core/v1:Namespace",

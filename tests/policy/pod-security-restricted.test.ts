@@ -81,6 +81,36 @@ describe("pod-security-restricted", () => {
         );
     });
 
+    it("exempts the namespaces named in exemptNamespaces, and only those", async () => {
+        const privileged = goodPod({
+            containers: [
+                goodContainer({
+                    securityContext: {
+                        privileged: true,
+                        allowPrivilegeEscalation: false,
+                        capabilities: { drop: ["ALL"] },
+                    },
+                }),
+            ],
+        });
+        const props = deployment(privileged);
+        (props.metadata as any).namespace = "node-agents";
+        assert.deepStrictEqual(
+            await messagesFor(podSecurityRestricted, "kubernetes:apps/v1:Deployment", props, {
+                exemptNamespaces: ["node-agents"],
+            }),
+            [],
+        );
+        assert.strictEqual(
+            (
+                await messagesFor(podSecurityRestricted, "kubernetes:apps/v1:Deployment", props, {
+                    exemptNamespaces: ["other"],
+                })
+            ).length,
+            1,
+        );
+    });
+
     it("skips values unknown during preview", async () => {
         const unknownBool = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7";
         const pod = goodPod({
