@@ -34,7 +34,7 @@ function outputsOf(inputs: StreamGroupsInputs): Record<string, unknown> {
 export const streamGroupsProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
         const failures = checkInputs(news);
-        return failures.length > 0 ? { inputs: news, failures } : { inputs: { ...news, ...withDefaults(news) } };
+        return failures.length > 0 ? { inputs: news, failures } : { inputs: { ...withDefaults(news) } };
     },
 
     async diff(_id: string, olds: StreamGroupsInputs, news: StreamGroupsInputs) {

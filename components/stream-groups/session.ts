@@ -4,7 +4,7 @@
  */
 import type { Redis, RedisOptions } from "ioredis";
 import { Connection, describeEndpoint, isPortForward } from "./inputs";
-import { openTunnel } from "./tunnel";
+import { KubeConfigError, Tunnel, openTunnel } from "./tunnel";
 
 export interface Session {
     readonly client: Redis;
@@ -77,38 +77,42 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function openSession(connection: Connection, wait: WaitOptions): Promise<Session> {
     const endpoint = describeEndpoint(connection);
     const deadline = Date.now() + wait.timeoutSeconds * 1000;
-    const tunnel = isPortForward(connection) ? await openTunnel(connection) : undefined;
-    const host = tunnel ? "127.0.0.1" : (connection as { host: string }).host;
-    const port = tunnel ? tunnel.port : connection.port;
+    let tunnel: Tunnel | undefined;
     let delay = wait.initialDelayMs ?? 100;
     const maxDelay = wait.maxDelayMs ?? 5000;
     let lastError = "no attempt was made";
+    const fail = async (message: string): Promise<never> => {
+        await tunnel?.close();
+        throw new Error(message);
+    };
     for (let attempt = 1; ; attempt++) {
         const remaining = deadline - Date.now();
         try {
+            // The tunnel is retried like the connection: the pod behind the Service may not be Ready yet.
+            if (isPortForward(connection)) tunnel ??= await openTunnel(connection);
+            const host = tunnel ? "127.0.0.1" : (connection as { host: string }).host;
+            const port = tunnel ? tunnel.port : connection.port;
             const client = await tryConnect(
                 clientOptions(connection, host, port, Math.max(100, Math.min(remaining, 10_000))),
             );
             if (attempt > 1) wait.log(`Redis at ${endpoint} is ready (attempt ${attempt})`);
+            const opened = tunnel;
             return {
                 client,
                 endpoint,
                 close: async () => {
                     client.disconnect();
-                    await tunnel?.close();
+                    await opened?.close();
                 },
             };
         } catch (error) {
             lastError = messageOf(error);
-            if (FATAL_REPLY.test(lastError)) {
-                await tunnel?.close();
-                throw new Error(`Redis at ${endpoint} refused the credentials: ${lastError}`);
-            }
+            if (error instanceof KubeConfigError) await fail(`cannot reach ${endpoint}: ${lastError}`);
+            if (FATAL_REPLY.test(lastError)) await fail(`Redis at ${endpoint} refused the credentials: ${lastError}`);
         }
         const left = deadline - Date.now();
         if (left <= 0) {
-            await tunnel?.close();
-            throw new Error(
+            await fail(
                 `Redis at ${endpoint} was not ready within ${wait.timeoutSeconds}s (${attempt} attempts); last error: ${lastError}`,
             );
         }

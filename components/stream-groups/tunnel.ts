@@ -16,22 +16,39 @@ export interface Tunnel {
     close(): Promise<void>;
 }
 
+/** A kubeconfig that cannot work (unreadable, no such context): waiting would not change it. */
+export class KubeConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "KubeConfigError";
+    }
+}
+
 /** Kubeconfig contents always span lines; a single line is a path, as for the Kubernetes provider's `kubeconfig`. */
 export function loadKubeConfig(
     k8s: typeof K8s,
     connection: Pick<PortForwardConnection, "kubeconfig" | "context">,
 ): K8s.KubeConfig {
     const config = new k8s.KubeConfig();
-    if (connection.kubeconfig === undefined) {
-        config.loadFromDefault();
-    } else if (connection.kubeconfig.includes("\n")) {
-        config.loadFromString(connection.kubeconfig);
-    } else {
-        config.loadFromFile(connection.kubeconfig);
+    try {
+        if (connection.kubeconfig === undefined) {
+            config.loadFromDefault();
+        } else if (connection.kubeconfig.includes("\n")) {
+            config.loadFromString(connection.kubeconfig);
+        } else {
+            config.loadFromFile(connection.kubeconfig);
+        }
+    } catch (error) {
+        // Never the contents: only that they could not be read.
+        const source =
+            connection.kubeconfig === undefined || connection.kubeconfig.includes("\n")
+                ? "the kubeconfig"
+                : `kubeconfig file ${connection.kubeconfig}`;
+        throw new KubeConfigError(`${source} could not be loaded (${error instanceof Error ? error.name : "error"})`);
     }
     if (connection.context !== undefined) {
         if (config.getContextObject(connection.context) === null) {
-            throw new Error(`the kubeconfig has no context named ${JSON.stringify(connection.context)}`);
+            throw new KubeConfigError(`the kubeconfig has no context named ${JSON.stringify(connection.context)}`);
         }
         config.setCurrentContext(connection.context);
     }

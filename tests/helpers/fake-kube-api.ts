@@ -48,6 +48,13 @@ export class FakeKubeApi {
         this.server.on("upgrade", (req, socket, head) => this.upgrade(req, socket as net.Socket, head));
     }
 
+    /** Marks a pod Ready or not, as the kubelet would once its probes pass. */
+    setReady(podName: string, ready: boolean): void {
+        const pods = this.options.pods as FakePod[];
+        const index = pods.findIndex((p) => p.name === podName);
+        pods[index] = { ...pods[index], ready };
+    }
+
     static async start(options: FakeKubeApiOptions): Promise<FakeKubeApi> {
         const api = new FakeKubeApi(options);
         await new Promise<void>((resolve) => api.server.listen(0, "127.0.0.1", resolve));

@@ -2,6 +2,7 @@
  * The port-forward path end to end: the provider opens a tunnel with @kubernetes/client-node through a local
  * stand-in for the Kubernetes API (real WebSocket channel protocol), which relays to a real redis-server.
  */
+import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
 import * as fs from "fs";
 import Redis from "ioredis";
@@ -78,6 +79,22 @@ describe("stream-groups provider through a Kubernetes port-forward", function ()
         assert.strictEqual(api.openForwards.size, 0);
     });
 
+    it("waits for the Service's pod to become Ready, retrying the tunnel like the connection", async () => {
+        api.setReady("redis-7d9f", false);
+        const original = pulumi.log.info;
+        pulumi.log.info = (message: string) => {
+            if (message.startsWith("waiting for Redis")) api.setReady("redis-7d9f", true);
+            return Promise.resolve();
+        };
+        try {
+            await provider.create(inputs({}));
+        } finally {
+            pulumi.log.info = original;
+        }
+        assert.ok(api.requests.filter((r) => r.startsWith("GET /api/v1/namespaces/dsm/pods")).length >= 2);
+        await api.allForwardsClosed();
+    });
+
     it("reads, updates and deletes through the tunnel too", async () => {
         const props = inputs({});
         await provider.create(props);
@@ -115,7 +132,10 @@ describe("stream-groups provider through a Kubernetes port-forward", function ()
             /the kubeconfig has no context named "nope"/,
         );
         await assert.rejects(
-            provider.create(inputs({ podSelector: { app: "none" }, service: undefined })),
+            provider.create({
+                ...inputs({ podSelector: { app: "none" }, service: undefined }),
+                readinessTimeoutSeconds: 1,
+            }),
             /no Ready pod matches app=none in namespace dsm \(0 found\)/,
         );
         await assert.rejects(provider.create(inputs({ password: "not-the-password" })), (error: Error) => {
