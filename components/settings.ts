@@ -60,8 +60,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { key: "cpuRequest", default: "100m", description: "CPU request of the redis container." },
     { key: "cpuLimit", default: "200m", description: "CPU limit of the redis container." },
     { key: "memoryRequest", default: "100Mi", description: "Memory request of the redis container." },
-    { key: "memoryLimit", default: "200Mi", description: "Memory limit of the redis container." },
-    { key: "stream", default: "dsm:events", description: "Key of the event stream; changing it creates a new stream." },
+    {
+        key: "memoryLimit",
+        default: "200Mi",
+        description: "Memory limit of the redis container; sets maxmemory (92 MiB for 200Mi, see below).",
+    },
+    {
+        key: "stream",
+        default: "dsm:events",
+        description: "Key of the event stream, in `dsm:*`; changing it creates a new stream.",
+    },
     {
         key: "groups",
         default: '["sprint-service","project-service","backlog-service"]',

@@ -11,10 +11,14 @@ describe("documented configuration", () => {
     it("README's config table lists exactly the keys the program reads, with their defaults", () => {
         const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
         const table = readme.split("<!-- config-table: start")[1]?.split("<!-- config-table: end")[0] ?? "";
-        const rows = [...table.matchAll(/^\|\s*`([^`]+)`\s*\|\s*`([^`]*)`\s*\|/gm)].map((m) => [m[1], m[2]]);
+        const rows = [...table.matchAll(/^\|\s*`([^`]+)`\s*\|\s*`([^`]*)`\s*\|\s*(.*?)\s*\|$/gm)].map((m) => [
+            m[1],
+            m[2],
+            m[3],
+        ]);
         assert.deepStrictEqual(
             rows,
-            CONFIG_KEYS.map((k) => [k.key, k.default]),
+            CONFIG_KEYS.map((k) => [k.key, k.default, k.description]),
         );
     });
 
