@@ -22,8 +22,9 @@ export interface WaitOptions {
     readonly maxDelayMs?: number;
 }
 
-/** Errors that waiting cannot cure: a wrong password stays wrong. */
+/** Errors that waiting cannot cure: a wrong password stays wrong, an unverifiable certificate stays unverifiable. */
 const FATAL_REPLY = /^(WRONGPASS|NOAUTH|NOPERM)/;
+const TLS_FAILURE = /certificate|CERT_|SSL routines|Hostname\/IP does not match/i;
 
 function messageOf(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
@@ -109,6 +110,7 @@ export async function openSession(connection: Connection, wait: WaitOptions): Pr
             lastError = messageOf(error);
             if (error instanceof KubeConfigError) await fail(`cannot reach ${endpoint}: ${lastError}`);
             if (FATAL_REPLY.test(lastError)) await fail(`Redis at ${endpoint} refused the credentials: ${lastError}`);
+            if (TLS_FAILURE.test(lastError)) await fail(`TLS to ${endpoint} failed: ${lastError}`);
         }
         const left = deadline - Date.now();
         if (left <= 0) {
