@@ -49,7 +49,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     {
         key: "createNamespace",
         default: "true",
-        description: "Create the namespace (false when another stack owns it).",
+        description:
+            "Create the namespace (false when another stack owns it; it should then enforce the restricted Pod Security Standard).",
     },
     {
         key: "image",

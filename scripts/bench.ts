@@ -243,7 +243,8 @@ function table(header: string[], rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
-    const events = Number(process.env.BENCH_EVENTS ?? 20000);
+    const events = Number(process.env.BENCH_EVENTS ?? 50000);
+    const repeats = Number(process.env.BENCH_REPEATS ?? 3);
     const restartEvents = Number(process.env.BENCH_RESTART_EVENTS ?? 200000);
     const version = (await import("child_process"))
         .execFileSync("redis-server", ["--version"], { encoding: "utf8" })
@@ -256,9 +257,15 @@ async function main(): Promise<void> {
     console.log("(a) stream-groups provider against a bare PING (15 runs each; round trips counted by a relay)");
     console.log(await providerCost());
 
-    console.log(`\n(b) throughput, ${events} events of ${EVENT.join(" ").length} bytes, pipelined in batches of 50`);
+    console.log(
+        `\n(b) throughput, ${events} events of ${EVENT.join(" ").length} bytes, pipelined in batches of 50; median of ${repeats} runs, each on a fresh server`,
+    );
     const results: Array<[Mode, { xadd: number; endToEnd: number }]> = [];
-    for (const mode of MODES) results.push([mode, await throughput(mode, events, 50)]);
+    for (const mode of MODES) {
+        const runs: Array<{ xadd: number; endToEnd: number }> = [];
+        for (let i = 0; i < repeats; i++) runs.push(await throughput(mode, events, 50));
+        results.push([mode, { xadd: median(runs.map((r) => r.xadd)), endToEnd: median(runs.map((r) => r.endToEnd)) }]);
+    }
     const off = results[results.length - 1][1];
     console.log(
         table(

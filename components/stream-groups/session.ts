@@ -45,6 +45,8 @@ function clientOptions(connection: Connection, host: string, port: number, conne
         enableOfflineQueue: false,
         connectTimeout,
         connectionName: "dsm-redis-provisioner",
+        // The readiness check below (PING and INFO persistence) replaces ioredis's own INFO round trip.
+        enableReadyCheck: false,
     };
 }
 
