@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_USER, DEFAULT_SERVICE_USERS, ROLES, Role, ServiceUser } from "./acl";
 import { APPENDFSYNC_MODES, AppendFsync, MIN_MAXMEMORY_BYTES, maxmemoryBytes } from "./redis-config";
 import type { ConfigText } from "./settings-stream";
-import { Problem, checkNamespace, checkQuantity } from "./validation";
+import { Problem, checkNamespace, checkQuantity, parseBoolean } from "./validation";
 
 export interface HardeningSettings {
     /** A PersistentVolumeClaim with AOF; false for throwaway stacks (an emptyDir, and a warning). */
@@ -41,23 +41,6 @@ export const DEFAULT_HARDENING_SETTINGS: HardeningSettings = {
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** A user name is also part of its Secret's name (`redis-<name>`), so it must be a DNS-1123 label. */
 const USER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-function readBoolean(
-    get: ConfigText,
-    key: string,
-    fallback: boolean,
-    name: (k: string) => string,
-    problems: Problem[],
-): boolean {
-    const text = get(key) ?? String(fallback);
-    if (text !== "true" && text !== "false") {
-        problems.push({
-            field: name(key),
-            message: `${JSON.stringify(text)} is not a boolean; expected true or false`,
-        });
-    }
-    return text === "true";
-}
 
 function readJson(
     get: ConfigText,
@@ -172,7 +155,7 @@ export function readHardeningSettings(
     problems: Problem[],
 ): HardeningSettings {
     const defaults = DEFAULT_HARDENING_SETTINGS;
-    const persistence = readBoolean(get, "persistence", defaults.persistence, name, problems);
+    const persistence = parseBoolean(get("persistence") ?? String(defaults.persistence), name("persistence"), problems);
 
     const storageSize = get("storageSize") ?? defaults.storageSize;
     checkQuantity(storageSize, name("storageSize"), "memory", problems);
@@ -205,7 +188,11 @@ export function readHardeningSettings(
 
     const users = readUsers(get, name, problems);
     const passwords = readPasswords(get, users, name, problems);
-    const networkPolicy = readBoolean(get, "networkPolicy", defaults.networkPolicy, name, problems);
+    const networkPolicy = parseBoolean(
+        get("networkPolicy") ?? String(defaults.networkPolicy),
+        name("networkPolicy"),
+        problems,
+    );
 
     const namespacesForm = 'a JSON list of namespaces, e.g. ["dsm", "dsm-workers"]';
     const parsedNamespaces = readJson(get, "clientNamespaces", namespacesForm, name, problems);

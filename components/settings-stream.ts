@@ -7,7 +7,7 @@ import {
     UNKNOWN,
     checkInputs,
 } from "./stream-groups/inputs";
-import { Problem } from "./validation";
+import { Problem, parseBoolean } from "./validation";
 
 export interface StreamSettings {
     /** The event stream's key. */
@@ -62,13 +62,11 @@ export function readStreamSettings(
     const groups = groupsText === undefined ? defaults.groups : parseGroups(groupsText, name("groups"), problems);
     const timeoutText = get("readinessTimeoutSeconds") ?? String(defaults.readinessTimeoutSeconds);
     const timeout = /^\d+(\.\d+)?$/.test(timeoutText) ? Number(timeoutText) : NaN;
-    const deleteText = get("deleteStreamOnDelete") ?? String(defaults.deleteStreamOnDelete);
-    if (deleteText !== "true" && deleteText !== "false") {
-        problems.push({
-            field: name("deleteStreamOnDelete"),
-            message: `${JSON.stringify(deleteText)} is not a boolean; expected true or false`,
-        });
-    }
+    const deleteStreamOnDelete = parseBoolean(
+        get("deleteStreamOnDelete") ?? String(defaults.deleteStreamOnDelete),
+        name("deleteStreamOnDelete"),
+        problems,
+    );
     const connection = get("provisionerConnection") ?? defaults.provisionerConnection;
     if (!(PROVISIONER_CONNECTIONS as readonly string[]).includes(connection)) {
         problems.push({
@@ -92,7 +90,7 @@ export function readStreamSettings(
         stream,
         groups: (groups ?? []).map((g) => ({ name: g.name, startId: g.startId ?? STREAM_GROUPS_DEFAULTS.startId })),
         readinessTimeoutSeconds: timeout,
-        deleteStreamOnDelete: deleteText === "true",
+        deleteStreamOnDelete,
         provisionerConnection: connection as ProvisionerConnection,
     };
 }

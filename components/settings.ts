@@ -6,7 +6,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { KEY_PATTERN } from "./acl";
 import { DEFAULT_HARDENING_SETTINGS, HardeningSettings, readHardeningSettings } from "./settings-hardening";
 import { DEFAULT_STREAM_SETTINGS, StreamSettings, readStreamSettings } from "./settings-stream";
-import { Problem, assertNoProblems, checkImage, checkNamespace, checkPort, checkResources } from "./validation";
+import {
+    Problem,
+    assertNoProblems,
+    checkImage,
+    checkNamespace,
+    checkPort,
+    checkResources,
+    parseBoolean,
+} from "./validation";
 
 /** The bus's settings as plain, validated values. */
 export interface RedisSettings extends StreamSettings, HardeningSettings {
@@ -167,13 +175,11 @@ export function readSettings(source: ConfigSource): RedisSettings {
     const namespace = text("namespace", DEFAULT_SETTINGS.namespace);
     problems.push(...checkNamespace(namespace, name("namespace")));
 
-    const createNamespaceText = text("createNamespace", String(DEFAULT_SETTINGS.createNamespace));
-    if (createNamespaceText !== "true" && createNamespaceText !== "false") {
-        problems.push({
-            field: name("createNamespace"),
-            message: `${JSON.stringify(createNamespaceText)} is not a boolean; expected true or false`,
-        });
-    }
+    const createNamespace = parseBoolean(
+        text("createNamespace", String(DEFAULT_SETTINGS.createNamespace)),
+        name("createNamespace"),
+        problems,
+    );
 
     const image = text("image", DEFAULT_SETTINGS.image);
     problems.push(...checkImage(image, name("image")));
@@ -220,7 +226,7 @@ export function readSettings(source: ConfigSource): RedisSettings {
         ...streamSettings,
         ...hardening,
         namespace,
-        createNamespace: createNamespaceText === "true",
+        createNamespace,
         image,
         port: Number(portText),
         resources,

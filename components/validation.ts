@@ -67,6 +67,14 @@ export function checkImage(value: string, field: string): Problem[] {
     }
 }
 
+/** A boolean as config text: exactly `true` or `false`. Reports anything else and reads it as false. */
+export function parseBoolean(text: string, field: string, problems: Problem[]): boolean {
+    if (text !== "true" && text !== "false") {
+        problems.push({ field, message: `${JSON.stringify(text)} is not a boolean; expected true or false` });
+    }
+    return text === "true";
+}
+
 /** A TCP port: a whole number from 1 to 65535, given as a number or as its decimal text. */
 export function checkPort(value: string | number, field: string): Problem[] {
     const text = String(value);
