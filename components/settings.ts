@@ -207,7 +207,8 @@ export function readSettings(source: ConfigSource): RedisSettings {
     );
 
     const streamSettings = readStreamSettings((key) => source.get(key), name, problems);
-    if (!streamSettings.stream.startsWith(KEY_PATTERN.slice(0, -1))) {
+    const streamValid = !problems.some((p) => p.field === name("stream"));
+    if (streamValid && !streamSettings.stream.startsWith(KEY_PATTERN.slice(0, -1))) {
         problems.push({
             field: name("stream"),
             message: `${JSON.stringify(streamSettings.stream)} is outside ${KEY_PATTERN}, the only keys the ACL users may touch; expected e.g. "dsm:events"`,
