@@ -55,7 +55,8 @@ describe("npm run verify's checks", function () {
                 stream: "dsm:events",
                 groups: overrides.groups ?? GROUPS.slice(0, 2),
                 kubeconfig: api.kubeconfig(),
-                timeoutSeconds: 5,
+                // Short: the failing cases wait this long for a Ready pod that never comes.
+                timeoutSeconds: 2,
             });
         } finally {
             await api.stop();
