@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { IMAGE_FORM, ImageReferenceError, parseImageReference, unpinnedReason } from "../policy/image-reference";
-import { QUANTITY_FORM, Quantity, QuantityError, parseQuantity } from "../policy/quantity";
+import { QUANTITY_FORM, Quantity, QuantityError, compareQuantities, parseQuantity } from "../policy/quantity";
 
 export interface Problem {
     /** The config key or argument the problem is about. */
@@ -153,7 +153,7 @@ export function checkResources(values: ResourceValues, names: ResourceFieldNames
         [requestsMemory, limitsMemory, names.requestsMemory, names.limitsMemory],
     ];
     for (const [request, limit, requestField, limitField] of pairs) {
-        if (request !== undefined && limit !== undefined && request.nanos > limit.nanos) {
+        if (request !== undefined && limit !== undefined && compareQuantities(request, limit) > 0) {
             problems.push({
                 field: requestField,
                 message: `the request ${JSON.stringify(request.text)} is above the limit ${JSON.stringify(limit.text)} (${limitField}); expected a request at most the limit`,

@@ -4,7 +4,7 @@
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { Finding, reportFindings } from "./finding";
-import { QUANTITY_FORM, Quantity, QuantityError, parseQuantity } from "./quantity";
+import { QUANTITY_FORM, Quantity, QuantityError, compareQuantities, parseQuantity } from "./quantity";
 import { isUnknown, rawProps } from "./unknown";
 import { Json, containersOf, objectAt, shown, workloadOf } from "./workloads";
 
@@ -114,7 +114,7 @@ export function checkResourcesBounded(
                 parsed[bound] = quantity;
             }
             const { requests, limits } = parsed;
-            if (requests !== undefined && limits !== undefined && requests.nanos > limits.nanos) {
+            if (requests !== undefined && limits !== undefined && compareQuantities(requests, limits) > 0) {
                 findings.push({
                     resource: workload.displayName,
                     container: ref.name,
@@ -124,7 +124,7 @@ export function checkResourcesBounded(
                     expected: "a request at most the limit",
                 });
             }
-            if (limits !== undefined && limits.nanos > maxima[resource].nanos) {
+            if (limits !== undefined && compareQuantities(limits, maxima[resource]) > 0) {
                 findings.push({
                     resource: workload.displayName,
                     container: ref.name,

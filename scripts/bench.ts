@@ -8,7 +8,6 @@
  */
 import { randomBytes } from "crypto";
 import Redis, { RedisOptions } from "ioredis";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as fs from "fs";
@@ -17,6 +16,7 @@ import { AppendFsync, renderRedisConf } from "../components/redis-config";
 import { StreamGroupsInputs } from "../components/stream-groups/inputs";
 import { streamGroupsProvider } from "../components/stream-groups/provider";
 import { RedisServer } from "./lib/redis-server";
+import { countingRelay } from "./lib/round-trips";
 
 const STREAM = "dsm:events";
 const GROUPS = ["sprint-service", "project-service", "backlog-service"];
@@ -45,56 +45,19 @@ const MODES: Mode[] = [
     { name: "persistence off", persistence: false, appendfsync: "everysec" },
 ];
 
-/** A redis-server with the rendered config; only dir, aclfile path, port and bind are this machine's. */
+/** A redis-server with the rendered config and ACL file; only paths, port and bind are this machine's. */
 async function startServer(mode: Mode): Promise<RedisServer> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsm-redis-bench-"));
-    const acl = path.join(dir, "users.acl");
     const hashes = Object.fromEntries(Object.entries(passwords).map(([u, p]) => [u, sha256Hex(p)]));
-    fs.writeFileSync(acl, renderAclFile(DEFAULT_SERVICE_USERS, hashes));
-    const conf = renderRedisConf({ memoryLimit: "200Mi", persistence: mode.persistence, appendfsync: mode.appendfsync })
-        .split("\n")
-        .map((l) => (l.startsWith("aclfile ") ? `aclfile ${acl}` : l.startsWith("dir ") ? `dir ${dir}` : l));
-    return RedisServer.start({ dir, config: conf });
+    const conf = renderRedisConf({
+        memoryLimit: "200Mi",
+        persistence: mode.persistence,
+        appendfsync: mode.appendfsync,
+    });
+    return RedisServer.start({ config: conf.split("\n"), aclFile: renderAclFile(DEFAULT_SERVICE_USERS, hashes) });
 }
 
 function client(port: number, user: string, extra: RedisOptions = {}): Redis {
     return new Redis({ host: "127.0.0.1", port, username: user, password: passwords[user], ...extra });
-}
-
-/** A TCP relay that counts round trips: each time the client speaks after the server has answered. */
-async function countingProxy(
-    target: number,
-): Promise<{ port: number; roundTrips(): number; reset(): void; close(): void }> {
-    let trips = 0;
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer((socket) => {
-        let awaitingReply = false;
-        const upstream = net.connect(target, "127.0.0.1");
-        sockets.add(socket).add(upstream);
-        socket.on("data", (data) => {
-            if (!awaitingReply) trips++;
-            awaitingReply = true;
-            upstream.write(data);
-        });
-        upstream.on("data", (data) => {
-            awaitingReply = false;
-            socket.write(data);
-        });
-        socket.on("close", () => upstream.destroy());
-        upstream.on("close", () => socket.destroy());
-        socket.on("error", () => upstream.destroy());
-        upstream.on("error", () => socket.destroy());
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return {
-        port: (server.address() as net.AddressInfo).port,
-        roundTrips: () => trips,
-        reset: () => (trips = 0),
-        close: () => {
-            for (const s of sockets) s.destroy();
-            server.close();
-        },
-    };
 }
 
 function median(values: number[]): number {
@@ -110,7 +73,7 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 
 async function providerCost(): Promise<string> {
     const server = await startServer(MODES[0]);
-    const proxy = await countingProxy(server.port);
+    const proxy = await countingRelay(server.port);
     const rows: Array<[string, number, number]> = [];
     const runs = 15;
     try {

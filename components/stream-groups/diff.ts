@@ -1,5 +1,5 @@
 /** What a change of inputs means for the stream and its groups. Pure: it never connects. */
-import type { GroupSpec, StreamGroupsInputs } from "./inputs";
+import { GroupSpec, STREAM_GROUPS_DEFAULTS, StreamGroupsInputs } from "./inputs";
 
 export interface StreamGroupsDiff {
     readonly changes: boolean;
@@ -26,7 +26,7 @@ export function canonical(value: unknown): string {
 function groupSet(groups: unknown): string {
     if (!Array.isArray(groups)) return canonical(groups);
     return (groups as GroupSpec[])
-        .map((g) => canonical({ name: g.name, startId: g.startId ?? "0" }))
+        .map((g) => canonical({ name: g.name, startId: g.startId ?? STREAM_GROUPS_DEFAULTS.startId }))
         .sort()
         .join(",");
 }

@@ -76,7 +76,8 @@ const NAME_CHARACTERS = /^[\x21-\x7e]+$/;
 const MAX_NAME_LENGTH = 200;
 const MAX_TIMEOUT_SECONDS = 3600;
 
-function isConnectionField(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not an array, not null). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
     return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
@@ -125,7 +126,7 @@ function checkOptionalString(value: unknown, property: string, failures: CheckFa
 
 function checkConnection(value: unknown, failures: CheckFailure[]): void {
     if (value === UNKNOWN) return;
-    if (!isConnectionField(value)) {
+    if (!isPlainObject(value)) {
         failures.push({
             property: "connection",
             reason: "must be { host, port, … } (direct) or { namespace, service | podSelector, port, … } (port-forward)",
@@ -151,7 +152,7 @@ function checkConnection(value: unknown, failures: CheckFailure[]): void {
         if (value.host === undefined)
             failures.push({ property: "connection.host", reason: "is required for a direct connection" });
         const tls = value.tls;
-        if (tls !== undefined && typeof tls !== "boolean" && !isConnectionField(tls)) {
+        if (tls !== undefined && typeof tls !== "boolean" && !isPlainObject(tls)) {
             failures.push({
                 property: "connection.tls",
                 reason: `must be true, false or { ca?, servername? }; got ${JSON.stringify(tls)}`,
@@ -172,7 +173,7 @@ function checkConnection(value: unknown, failures: CheckFailure[]): void {
     if (hasSelector && value.podSelector !== UNKNOWN) {
         const selector = value.podSelector;
         if (
-            !isConnectionField(selector) ||
+            !isPlainObject(selector) ||
             Object.keys(selector).length === 0 ||
             !Object.values(selector).every((v) => typeof v === "string")
         ) {
@@ -202,7 +203,7 @@ export function checkInputs(news: Record<string, unknown>): CheckFailure[] {
             const seen = new Set<string>();
             groups.forEach((group: unknown, index) => {
                 const property = `groups[${index}]`;
-                if (!isConnectionField(group)) {
+                if (!isPlainObject(group)) {
                     failures.push({ property, reason: "must be { name, startId? }" });
                     return;
                 }

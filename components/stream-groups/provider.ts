@@ -34,7 +34,7 @@ function outputsOf(inputs: StreamGroupsInputs): Record<string, unknown> {
 export const streamGroupsProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
         const failures = checkInputs(news);
-        return failures.length > 0 ? { inputs: news, failures } : { inputs: { ...withDefaults(news) } };
+        return failures.length > 0 ? { inputs: news, failures } : { inputs: withDefaults(news) };
     },
 
     async diff(_id: string, olds: StreamGroupsInputs, news: StreamGroupsInputs) {
@@ -76,7 +76,8 @@ export const streamGroupsProvider: pulumi.dynamic.ResourceProvider = {
 
     async delete(_id: string, props: StreamGroupsInputs) {
         const inputs = withDefaults(props as unknown as Record<string, unknown>);
-        await withSession(inputs.connection, waitOptions(inputs), async ({ client, endpoint }) => {
+        const wait = waitOptions(inputs);
+        await withSession(inputs.connection, wait, async ({ client, endpoint }) => {
             if (inputs.deleteStreamOnDelete) {
                 await deleteStream(client, inputs.stream);
                 return;
@@ -89,7 +90,7 @@ export const streamGroupsProvider: pulumi.dynamic.ResourceProvider = {
                 "each",
             );
             for (const group of kept) {
-                waitOptions(inputs).log(
+                wait.log(
                     `kept group ${group.name} on ${inputs.stream} at ${endpoint}: ${group.pending} entries still pending`,
                 );
             }

@@ -17,10 +17,11 @@ export interface WaitOptions {
     readonly timeoutSeconds: number;
     /** Where progress goes; the provider sends it to the engine's log. */
     readonly log: (message: string) => void;
-    /** First and largest pause between attempts, in milliseconds. */
-    readonly initialDelayMs?: number;
-    readonly maxDelayMs?: number;
 }
+
+/** The backoff between attempts: it starts short, for a server that is nearly up, and doubles to a bound. */
+const FIRST_PAUSE_MS = 100;
+const LONGEST_PAUSE_MS = 5000;
 
 /** Errors that waiting cannot cure: a wrong password stays wrong, an unverifiable certificate stays unverifiable. */
 const FATAL_REPLY = /^(WRONGPASS|NOAUTH|NOPERM)/;
@@ -81,8 +82,7 @@ export async function openSession(connection: Connection, wait: WaitOptions): Pr
     const endpoint = describeEndpoint(connection);
     const deadline = Date.now() + wait.timeoutSeconds * 1000;
     let tunnel: Tunnel | undefined;
-    let delay = wait.initialDelayMs ?? 100;
-    const maxDelay = wait.maxDelayMs ?? 5000;
+    let delay = FIRST_PAUSE_MS;
     let lastError = "no attempt was made";
     const fail = async (message: string): Promise<never> => {
         await tunnel?.close();
@@ -123,7 +123,7 @@ export async function openSession(connection: Connection, wait: WaitOptions): Pr
         const pause = Math.min(delay, left);
         wait.log(`waiting for Redis at ${endpoint}: ${lastError}; attempt ${attempt}, next in ${pause} ms`);
         await sleep(pause);
-        delay = Math.min(delay * 2, maxDelay);
+        delay = Math.min(delay * 2, LONGEST_PAUSE_MS);
     }
 }
 

@@ -18,8 +18,13 @@ export async function freePort(): Promise<number> {
 }
 
 export interface RedisServerOptions {
-    /** Lines of redis.conf; the test's port, bind address, dir and logging override theirs. */
+    /**
+     * Lines of redis.conf, as rendered for the pod. The directives this machine decides (port, bind, dir, aclfile,
+     * daemonize, logfile) are dropped from them and set here instead.
+     */
     readonly config?: string[];
+    /** The ACL file's contents; written into the dir, and `aclfile` pointed at it. */
+    readonly aclFile?: string;
     /** The directory to run in; a new temp dir when omitted. Reuse one to restart on the same data. */
     readonly dir?: string;
     /** The port; a free one when omitted. */
@@ -33,6 +38,7 @@ export class RedisServer {
         readonly port: number,
         readonly dir: string,
         private readonly config: string[],
+        private readonly aclFile?: string,
     ) {}
 
     /** Starts a server and resolves once it accepts connections. */
@@ -45,7 +51,7 @@ export class RedisServer {
     /** A server not started yet, so that a test can start it later (Redis "not up yet"). */
     static prepare(options: RedisServerOptions = {}, port?: number): RedisServer {
         const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "dsm-redis-test-"));
-        return new RedisServer(port ?? options.port ?? 0, dir, options.config ?? []);
+        return new RedisServer(port ?? options.port ?? 0, dir, options.config ?? [], options.aclFile);
     }
 
     static async prepareOnFreePort(options: RedisServerOptions = {}): Promise<RedisServer> {
@@ -62,22 +68,18 @@ export class RedisServer {
             (this as { port: number }).port = await freePort();
         }
         const confPath = path.join(this.dir, "test-redis.conf");
-        fs.writeFileSync(
-            confPath,
-            // Snapshots off unless the test's config says otherwise; then the test's config; then the paths and port,
-            // which always override whatever the config says.
-            [
-                'save ""',
-                ...this.config,
-                `port ${this.port}`,
-                "bind 127.0.0.1",
-                `dir ${this.dir}`,
-                "daemonize no",
-                'logfile ""',
-            ]
-                .join("\n")
-                .concat("\n"),
-        );
+        const local = [`port ${this.port}`, "bind 127.0.0.1", `dir ${this.dir}`, "daemonize no", 'logfile ""'];
+        if (this.aclFile !== undefined) {
+            const aclPath = path.join(this.dir, "users.acl");
+            fs.writeFileSync(aclPath, this.aclFile);
+            local.push(`aclfile ${aclPath}`);
+        }
+        // The given config's own paths are dropped, not overridden later: redis-server applies `dir` as it reads it,
+        // so a pod's /data would be tried (and fail) before any later line could correct it.
+        const decided = new Set(local.map((line) => line.split(" ")[0]));
+        const given = this.config.filter((line) => !decided.has(line.trim().split(/\s+/)[0]));
+        // Snapshots off unless the config says otherwise.
+        fs.writeFileSync(confPath, ['save ""', ...given, ...local].join("\n").concat("\n"));
         const child = spawn("redis-server", [confPath], { stdio: ["ignore", "pipe", "pipe"] });
         this.process = child;
         await new Promise<void>((resolve, reject) => {

@@ -112,31 +112,37 @@ export async function verifyBus(target: VerifyTarget): Promise<CheckResult[]> {
         password,
     };
     const wait = { timeoutSeconds: target.timeoutSeconds ?? 30, log: () => undefined };
-    // Checks made inside the Redis session, reported after the PING that opened it.
-    const extra: CheckResult[] = [];
-    const redisChecks = await check("PING answers PONG (port-forward, dsm-admin)", async () => {
-        return withSession(connection, wait, async ({ client }) => {
-            const pong = await client.ping();
-            if (pong !== "PONG") throw new Error(`PING answered ${pong}`);
-            const stream = (await client.xinfo("STREAM", target.stream)) as unknown[];
-            const length = stream[stream.indexOf("length") + 1];
-            const groups = (await readGroups(client, target.stream)).map((g) => g.name).sort();
-            extra.push({ check: `XINFO STREAM ${target.stream}`, ok: true, detail: `length ${String(length)}` });
-            const missing = target.groups.filter((g) => !groups.includes(g));
-            extra.push({
-                check: "XINFO GROUPS has the configured groups",
-                ok: missing.length === 0,
-                detail:
-                    missing.length === 0
-                        ? groups.join(", ")
-                        : `missing ${missing.join(", ")} (found ${groups.join(", ") || "none"})`,
-            });
-            return "PONG";
-        });
-    });
-    results.push(redisChecks, ...extra);
-    if (!redisChecks.ok && extra.length === 0) {
-        results.push({ check: `XINFO STREAM ${target.stream}`, ok: false, detail: "not reached" });
+    const ping = "PING answers PONG (port-forward, dsm-admin)";
+    const streamCheck = `XINFO STREAM ${target.stream}`;
+    const groupsCheck = "XINFO GROUPS has the configured groups";
+    try {
+        // One session for the three checks; each is judged on its own, so a missing stream does not fail the PING.
+        const redisResults = await withSession(connection, wait, async ({ client }) => [
+            await check(ping, async () => {
+                const pong = await client.ping();
+                if (pong !== "PONG") throw new Error(`PING answered ${pong}`);
+                return pong;
+            }),
+            await check(streamCheck, async () => {
+                const stream = (await client.xinfo("STREAM", target.stream)) as unknown[];
+                return `length ${String(stream[stream.indexOf("length") + 1])}`;
+            }),
+            await check(groupsCheck, async () => {
+                const groups = (await readGroups(client, target.stream)).map((g) => g.name).sort();
+                const missing = target.groups.filter((g) => !groups.includes(g));
+                if (missing.length > 0) {
+                    throw new Error(`missing ${missing.join(", ")} (found ${groups.join(", ") || "none"})`);
+                }
+                return groups.join(", ");
+            }),
+        ]);
+        results.push(...redisResults);
+    } catch (error) {
+        results.push(
+            { check: ping, ok: false, detail: messageOf(error) },
+            { check: streamCheck, ok: false, detail: "not reached" },
+            { check: groupsCheck, ok: false, detail: "not reached" },
+        );
     }
     return results;
 }

@@ -3,10 +3,7 @@
  * and the ACL file from Secret redis-acl, as registered under mocks. Only paths, the port and the bind address (this
  * machine's loopback, not every interface) are overridden.
  */
-import * as fs from "fs";
 import Redis from "ioredis";
-import * as os from "os";
-import * as path from "path";
 import { streamGroupsProvider } from "../../components/stream-groups/provider";
 import { ProgramRun, named, only, runProgram } from "./program";
 import { RedisServer } from "./redis-server";
@@ -39,16 +36,7 @@ export async function startRenderedRedis(config: Record<string, string> = {}): P
         const data = (secret.inputs as { stringData?: Record<string, string> }).stringData;
         if (data?.REDIS_USERNAME !== undefined) passwords[data.REDIS_USERNAME] = data.REDIS_PASSWORD;
     }
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsm-redis-rendered-"));
-    const aclPath = path.join(dir, "users.acl");
-    fs.writeFileSync(aclPath, aclFile);
-    // Paths are replaced where they stand: redis-server applies `dir` as it reads it, so /data must never be tried.
-    const lines = redisConf
-        .split("\n")
-        .map((line) =>
-            line.startsWith("aclfile ") ? `aclfile ${aclPath}` : line.startsWith("dir ") ? `dir ${dir}` : line,
-        );
-    const restarted = RedisServer.prepare({ dir, config: lines });
+    const restarted = RedisServer.prepare({ config: redisConf.split("\n"), aclFile });
     await restarted.start();
     const clients: Redis[] = [];
     const container = (only(run, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec.containers[0];

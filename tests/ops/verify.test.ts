@@ -25,7 +25,7 @@ describe("npm run verify's checks", function () {
     after(() => redis.stop());
 
     async function verifyWith(
-        overrides: { pods?: string; service?: string; log?: string; groups?: string[] } = {},
+        overrides: { pods?: string; service?: string; log?: string; groups?: string[]; stream?: string } = {},
     ): Promise<CheckResult[]> {
         const api = await FakeKubeApi.start({
             namespace: "dsm",
@@ -52,7 +52,7 @@ describe("npm run verify's checks", function () {
             return await verifyBus({
                 namespace: "dsm",
                 serviceName: "redis",
-                stream: "dsm:events",
+                stream: overrides.stream ?? "dsm:events",
                 groups: overrides.groups ?? GROUPS.slice(0, 2),
                 kubeconfig: api.kubeconfig(),
                 // Short: the failing cases wait this long for a Ready pod that never comes.
@@ -80,7 +80,7 @@ describe("npm run verify's checks", function () {
         assert.strictEqual(results[2].detail, "10.96.112.45:6379");
     });
 
-    it("fails the pod check for a pod that is not Ready, and the log check when the line is missing", async () => {
+    it("fails the pod check for a pod that is not Ready, the log check without the line, and does not reach Redis", async () => {
         const results = await verifyWith({ pods: "pods-pending.json", log: "1:M * Server initialized\n" });
         assert.deepStrictEqual(results[0], {
             check: "pod is Running and Ready",
@@ -89,6 +89,15 @@ describe("npm run verify's checks", function () {
         });
         assert.strictEqual(results[1].ok, false);
         assert.match(results[1].detail, /has no "Ready to accept connections" line/);
+        // The port-forward finds no Ready pod either, so the Redis checks are marked, not silently missing.
+        assert.match(results[3].detail, /no Ready pod matches app=redis/);
+        assert.deepStrictEqual(
+            results.slice(4).map((r) => [r.check, r.ok, r.detail]),
+            [
+                ["XINFO STREAM dsm:events", false, "not reached"],
+                ["XINFO GROUPS has the configured groups", false, "not reached"],
+            ],
+        );
     });
 
     it("fails the Service check for a NodePort Service", async () => {
@@ -107,6 +116,19 @@ describe("npm run verify's checks", function () {
             ok: false,
             detail: "missing backlog-service (found project-service, sprint-service)",
         });
+    });
+
+    it("blames a missing stream on the XINFO checks, not on the PING that reached Redis", async () => {
+        const results = await verifyWith({ stream: "dsm:other-events" });
+        assert.deepStrictEqual(
+            results.slice(3).map((r) => [r.check, r.ok]),
+            [
+                ["PING answers PONG (port-forward, dsm-admin)", true],
+                ["XINFO STREAM dsm:other-events", false],
+                ["XINFO GROUPS has the configured groups", false],
+            ],
+        );
+        assert.match(results[4].detail, /no such key/);
     });
 
     it("prints a table with pass or FAIL per check", () => {

@@ -6,6 +6,7 @@ import * as assert from "assert";
 import Redis from "ioredis";
 import { DirectConnection, StreamGroupsInputs } from "../../components/stream-groups/inputs";
 import { streamGroupsProvider as provider } from "../../components/stream-groups/provider";
+import { countingRelay } from "../../scripts/lib/round-trips";
 import { RedisServer } from "../helpers/redis-server";
 
 const STREAM = "dsm:events";
@@ -136,11 +137,17 @@ describe("stream-groups provider against a real redis-server", function () {
             assert.strictEqual(await client.get(STREAM), "not a stream");
         });
 
-        it("uses one round trip for all groups: one XGROUP call each, pipelined", async () => {
-            await client.config("RESETSTAT");
-            await provider.create(inputs(server));
-            assert.strictEqual(await commandCalls(client, ["xgroup"]), 3);
-            assert.strictEqual(await commandCalls(client, ["ping"]), 1);
+        it("provisions in three round trips: authenticate, name and check readiness, then every XGROUP at once", async () => {
+            const relay = await countingRelay(server.port);
+            try {
+                await client.config("RESETSTAT");
+                await provider.create({ ...inputs(server), connection: { host: "127.0.0.1", port: relay.port } });
+                assert.strictEqual(relay.roundTrips(), 3);
+                assert.strictEqual(await commandCalls(client, ["xgroup"]), 3);
+                assert.strictEqual(await commandCalls(client, ["ping"]), 1);
+            } finally {
+                relay.close();
+            }
         });
     });
 
