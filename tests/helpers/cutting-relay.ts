@@ -1,16 +1,13 @@
 /**
- * A loopback TCP relay that lets a client's pipeline reach the server only in part: it forwards the first `forward`
+ * A loopback relay that lets a client's pipeline reach the server only in part: it forwards the first `forward`
  * commands named `command`, and holds back everything the client sends after them. `answered` resolves once the server
  * has replied to every forwarded one, so a test can kill the server at an exact point instead of racing it.
  */
-import * as net from "net";
+import { Relay, startRelay } from "../../scripts/lib/relay";
 
-export interface CuttingRelay {
-    /** The loopback port to connect to instead of the server's. */
-    readonly port: number;
+export interface CuttingRelay extends Relay {
     /** Resolves when the server has answered all the forwarded commands. */
     readonly answered: Promise<void>;
-    close(): void;
 }
 
 export interface CutOptions {
@@ -26,57 +23,43 @@ function commandHeader(command: string): RegExp {
 }
 
 export async function cuttingRelay(target: number, options: CutOptions): Promise<CuttingRelay> {
-    const sockets = new Set<net.Socket>();
     let markAnswered: () => void = () => undefined;
     const answered = new Promise<void>((resolve) => (markAnswered = resolve));
-
-    const server = net.createServer((socket) => {
-        const upstream = net.connect(target, "127.0.0.1");
-        sockets.add(socket).add(upstream);
+    const relay = await startRelay(target, () => {
         let received = "";
         let forwarded = 0;
         let cut = false;
         let counting = false;
         let replies = 0;
-
-        socket.on("data", (data) => {
-            if (cut) return;
-            received += data.toString("latin1");
-            const headers = [...received.matchAll(commandHeader(options.command))];
-            const firstHeld = headers[options.forward];
-            // A held command whose header straddled two chunks has had its first bytes forwarded already; the server
-            // keeps them as an incomplete command that it never runs.
-            let end = received.length;
-            if (firstHeld?.index !== undefined) {
-                end = firstHeld.index;
-                cut = true;
-            }
-            if (end <= forwarded) return;
-            if (!counting && headers.length > 0 && (headers[0]?.index ?? Infinity) < end) counting = true;
-            upstream.write(Buffer.from(received.slice(forwarded, end), "latin1"));
-            forwarded = end;
-        });
-        upstream.on("data", (data) => {
-            // Replies to the counted commands are one line each (+OK or an -error), and the client sends them only
-            // after its earlier round trips were answered, so every line from here on answers one of them.
-            if (counting) {
-                replies += data.toString("latin1").split("\r\n").length - 1;
-                if (replies >= options.forward) markAnswered();
-            }
-            socket.write(data);
-        });
-        socket.on("close", () => upstream.destroy());
-        upstream.on("close", () => socket.destroy());
-        socket.on("error", () => upstream.destroy());
-        upstream.on("error", () => socket.destroy());
+        return {
+            fromClient: (data) => {
+                if (cut) return undefined;
+                received += data.toString("latin1");
+                const headers = [...received.matchAll(commandHeader(options.command))];
+                const firstHeld = headers[options.forward];
+                // A held command whose header straddled two chunks has had its first bytes forwarded already; the
+                // server keeps them as an incomplete command that it never runs.
+                let end = received.length;
+                if (firstHeld?.index !== undefined) {
+                    end = firstHeld.index;
+                    cut = true;
+                }
+                if (end <= forwarded) return undefined;
+                if (!counting && (headers[0]?.index ?? Infinity) < end) counting = true;
+                const passed = Buffer.from(received.slice(forwarded, end), "latin1");
+                forwarded = end;
+                return passed;
+            },
+            fromServer: (data) => {
+                // Replies to the counted commands are one line each (+OK or an -error), and the client sends them only
+                // after its earlier round trips were answered, so every line from here on answers one of them.
+                if (counting) {
+                    replies += data.toString("latin1").split("\r\n").length - 1;
+                    if (replies >= options.forward) markAnswered();
+                }
+                return data;
+            },
+        };
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return {
-        port: (server.address() as net.AddressInfo).port,
-        answered,
-        close: () => {
-            for (const s of sockets) s.destroy();
-            server.close();
-        },
-    };
+    return { ...relay, answered };
 }
