@@ -269,15 +269,20 @@ export function withDefaults(news: Record<string, unknown>): StreamGroupsInputs 
     };
 }
 
+/** Labels as the Kubernetes API's label selector, and as kubectl's `-l` takes them: `app=redis,tier=bus`. */
+export function labelSelector(labels: Readonly<Record<string, string>>): string {
+    return Object.entries(labels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(",");
+}
+
 /** How an endpoint is named in logs and errors: never with credentials. */
 export function describeEndpoint(connection: Connection): string {
     if (isPortForward(connection)) {
         const target =
             connection.service !== undefined
                 ? `service ${connection.namespace}/${connection.service}`
-                : `pods ${connection.namespace}/${Object.entries(connection.podSelector ?? {})
-                      .map(([k, v]) => `${k}=${v}`)
-                      .join(",")}`;
+                : `pods ${connection.namespace}/${labelSelector(connection.podSelector ?? {})}`;
         return `${target} port ${connection.port} via Kubernetes port-forward${connection.context ? ` (context ${connection.context})` : ""}`;
     }
     return `${connection.tls ? "rediss" : "redis"}://${connection.host}:${connection.port}`;

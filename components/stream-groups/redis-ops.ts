@@ -3,6 +3,7 @@
  * connected client; none opens or closes one.
  */
 import type { Redis } from "ioredis";
+import { errorMessage } from "./error-message";
 import type { GroupSpec } from "./inputs";
 
 export interface GroupState {
@@ -11,11 +12,6 @@ export interface GroupState {
     /** Entries delivered to the group and not yet acknowledged. */
     readonly pending: number;
     readonly lastDeliveredId: string;
-}
-
-export interface CreateResult {
-    readonly created: string[];
-    readonly existed: string[];
 }
 
 /** Thrown for a key that holds another type; the key is left as it was. */
@@ -43,36 +39,22 @@ export class PendingEntriesError extends Error {
     }
 }
 
-function errorMessage(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * XGROUP CREATE … MKSTREAM for every group, pipelined: one round trip. BUSYGROUP means the group is already there.
  * Safe to repeat after any partial failure: what exists is left as it is.
  */
-export async function createGroups(client: Redis, stream: string, groups: readonly GroupSpec[]): Promise<CreateResult> {
-    if (groups.length === 0) return { created: [], existed: [] };
+export async function createGroups(client: Redis, stream: string, groups: readonly GroupSpec[]): Promise<void> {
+    if (groups.length === 0) return;
     const pipeline = client.pipeline();
     for (const group of groups) {
         pipeline.xgroup("CREATE", stream, group.name, group.startId ?? "0", "MKSTREAM");
     }
     const results = (await pipeline.exec()) ?? [];
-    const created: string[] = [];
-    const existed: string[] = [];
     for (const [index, [error]] of results.entries()) {
-        const name = groups[index].name;
-        if (error === null) {
-            created.push(name);
-        } else if (errorMessage(error).startsWith("BUSYGROUP")) {
-            existed.push(name);
-        } else if (errorMessage(error).startsWith("WRONGTYPE")) {
-            throw new WrongTypeError(stream, await client.type(stream));
-        } else {
-            throw new Error(`XGROUP CREATE ${stream} ${name} failed: ${errorMessage(error)}`);
-        }
+        if (error === null || errorMessage(error).startsWith("BUSYGROUP")) continue;
+        if (errorMessage(error).startsWith("WRONGTYPE")) throw new WrongTypeError(stream, await client.type(stream));
+        throw new Error(`XGROUP CREATE ${stream} ${groups[index].name} failed: ${errorMessage(error)}`);
     }
-    return { created, existed };
 }
 
 /** The groups that exist on the stream (XINFO GROUPS); none when the stream does not exist. */
@@ -128,7 +110,7 @@ return counts
 `;
 
 export interface DestroyResult {
-    readonly destroyed: string[];
+    /** The groups left in place because entries delivered to them are still unacknowledged. */
     readonly kept: Array<{ name: string; pending: number }>;
 }
 
@@ -138,13 +120,13 @@ export async function destroyGroupsWithoutPending(
     names: readonly string[],
     mode: "all-or-nothing" | "each",
 ): Promise<DestroyResult> {
-    if (names.length === 0) return { destroyed: [], kept: [] };
+    if (names.length === 0) return { kept: [] };
     const counts = (await client.eval(DESTROY_WITHOUT_PENDING, 1, stream, mode, ...names)) as number[];
     const kept = names.map((name, i) => ({ name, pending: counts[i] })).filter((g) => g.pending > 0);
     if (mode === "all-or-nothing" && kept.length > 0) {
         throw new PendingEntriesError(stream, kept);
     }
-    return { destroyed: names.filter((_, i) => counts[i] === 0), kept };
+    return { kept };
 }
 
 /** Deletes the key only if it is a stream, atomically; returns whether it deleted anything. */

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Connection, DirectConnection, GroupSpec, PortForwardConnection, STREAM_GROUPS_DEFAULTS } from "./inputs";
+import { streamGroupsProvider } from "./provider";
 
 /** Each field may be an Input, so that a password or kubeconfig can come from a secret Output. */
 type InputFields<T> = { readonly [K in keyof T]: pulumi.Input<T[K]> };
 
 export type ConnectionArgs = InputFields<DirectConnection> | InputFields<PortForwardConnection>;
-import { streamGroupsProvider } from "./provider";
 
 export interface RedisStreamGroupsArgs {
     /** The stream's key. A change replaces the resource (a new stream); the old one is kept. Default `dsm:events`. */

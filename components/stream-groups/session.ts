@@ -3,6 +3,7 @@
  * port-forward), waited on until Redis answers and has finished loading its data, and closed when the operation ends.
  */
 import type { Redis, RedisOptions } from "ioredis";
+import { errorMessage } from "./error-message";
 import { Connection, describeEndpoint, isPortForward } from "./inputs";
 import { KubeConfigError, Tunnel, openTunnel } from "./tunnel";
 
@@ -26,10 +27,6 @@ const LONGEST_PAUSE_MS = 5000;
 /** Errors that waiting cannot cure: a wrong password stays wrong, an unverifiable certificate stays unverifiable. */
 const FATAL_REPLY = /^(WRONGPASS|NOAUTH|NOPERM)/;
 const TLS_FAILURE = /certificate|CERT_|SSL routines|Hostname\/IP does not match/i;
-
-function messageOf(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
-}
 
 function clientOptions(connection: Connection, host: string, port: number, connectTimeout: number): RedisOptions {
     const tls = !isPortForward(connection) ? connection.tls : undefined;
@@ -109,7 +106,7 @@ export async function openSession(connection: Connection, wait: WaitOptions): Pr
                 },
             };
         } catch (error) {
-            lastError = messageOf(error);
+            lastError = errorMessage(error);
             if (error instanceof KubeConfigError) await fail(`cannot reach ${endpoint}: ${lastError}`);
             if (FATAL_REPLY.test(lastError)) await fail(`Redis at ${endpoint} refused the credentials: ${lastError}`);
             if (TLS_FAILURE.test(lastError)) await fail(`TLS to ${endpoint} failed: ${lastError}`);

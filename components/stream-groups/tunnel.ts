@@ -5,7 +5,7 @@
  */
 import type * as K8s from "@kubernetes/client-node";
 import type { Socket } from "net";
-import type { PortForwardConnection } from "./inputs";
+import { PortForwardConnection, labelSelector } from "./inputs";
 
 export interface Tunnel {
     /** The loopback port that leads to the pod. */
@@ -53,12 +53,6 @@ export function loadKubeConfig(
         config.setCurrentContext(connection.context);
     }
     return config;
-}
-
-function labelSelector(labels: Readonly<Record<string, string>>): string {
-    return Object.entries(labels)
-        .map(([key, value]) => `${key}=${value}`)
-        .join(",");
 }
 
 /** The first Ready pod the Service (or the selector) picks. */

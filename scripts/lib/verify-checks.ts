@@ -5,8 +5,9 @@
 import type * as K8s from "@kubernetes/client-node";
 import { ADMIN_USER } from "../../components/acl";
 import { secretNameFor } from "../../components/credentials";
-import { REDIS_CONTAINER_PORT } from "../../components/pod-spec";
-import { PortForwardConnection } from "../../components/stream-groups/inputs";
+import { REDIS_SELECTOR } from "../../components/dsm-redis";
+import { PASSWORD_KEY, REDIS_CONTAINER_PORT } from "../../components/pod-spec";
+import { PortForwardConnection, labelSelector } from "../../components/stream-groups/inputs";
 import { readGroups } from "../../components/stream-groups/redis-ops";
 import { withSession } from "../../components/stream-groups/session";
 import { loadKubeConfig } from "../../components/stream-groups/tunnel";
@@ -61,8 +62,9 @@ export async function verifyBus(target: VerifyTarget): Promise<CheckResult[]> {
     const results: CheckResult[] = [];
     results.push(
         await check("pod is Running and Ready", async () => {
-            const pods = await core.listNamespacedPod({ namespace, labelSelector: "app=redis" });
-            if (pods.items.length === 0) throw new Error(`no pod with label app=redis in namespace ${namespace}`);
+            const selector = labelSelector(REDIS_SELECTOR);
+            const pods = await core.listNamespacedPod({ namespace, labelSelector: selector });
+            if (pods.items.length === 0) throw new Error(`no pod with label ${selector} in namespace ${namespace}`);
             const pod = pods.items[0];
             podName = pod.metadata?.name;
             const phase = pod.status?.phase;
@@ -95,8 +97,8 @@ export async function verifyBus(target: VerifyTarget): Promise<CheckResult[]> {
     let password: string | undefined;
     const passwordCheck = await check(`Secret ${secretNameFor(ADMIN_USER)} holds the admin's password`, async () => {
         const secret = await core.readNamespacedSecret({ name: secretNameFor(ADMIN_USER), namespace });
-        const encoded = secret.data?.REDIS_PASSWORD;
-        if (encoded === undefined) throw new Error("it has no REDIS_PASSWORD");
+        const encoded = secret.data?.[PASSWORD_KEY];
+        if (encoded === undefined) throw new Error(`it has no ${PASSWORD_KEY}`);
         password = Buffer.from(encoded, "base64").toString("utf8");
         return "found";
     });
