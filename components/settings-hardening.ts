@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ADMIN_USER, DEFAULT_SERVICE_USERS, ROLES, Role, ServiceUser } from "./acl";
 import { APPENDFSYNC_MODES, AppendFsync, MIN_MAXMEMORY_BYTES, maxmemoryBytes } from "./redis-config";
 import type { ConfigText } from "./settings-stream";
-import { Problem, checkNamespace, checkQuantity, parseBoolean } from "./validation";
+import { DNS1123_LABEL, Problem, checkNamespace, checkQuantity, parseBoolean, parseJson } from "./validation";
 
 export interface HardeningSettings {
     /** A PersistentVolumeClaim with AOF; false for throwaway stacks (an emptyDir, and a warning). */
@@ -40,7 +40,7 @@ export const DEFAULT_HARDENING_SETTINGS: HardeningSettings = {
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** A user name is also part of its Secret's name (`redis-<name>`), so it must be a DNS-1123 label. */
-const USER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const USER_NAME = DNS1123_LABEL;
 
 function readJson(
     get: ConfigText,
@@ -51,17 +51,7 @@ function readJson(
     secret = false,
 ): unknown {
     const text = get(key);
-    if (text === undefined) return undefined;
-    try {
-        return JSON.parse(text);
-    } catch {
-        // A secret's text is never echoed, not even when it does not parse.
-        problems.push({
-            field: name(key),
-            message: `${secret ? "the value" : JSON.stringify(text)} is not JSON; expected ${form}`,
-        });
-        return undefined;
-    }
+    return text === undefined ? undefined : parseJson(text, name(key), form, problems, secret);
 }
 
 function readUsers(get: ConfigText, name: (k: string) => string, problems: Problem[]): ServiceUser[] {

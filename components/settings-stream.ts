@@ -7,7 +7,7 @@ import {
     UNKNOWN,
     checkInputs,
 } from "./stream-groups/inputs";
-import { Problem, parseBoolean } from "./validation";
+import { Problem, parseBoolean, parseJson } from "./validation";
 
 export interface StreamSettings {
     /** The event stream's key. */
@@ -36,13 +36,8 @@ export type ConfigText = (key: string) => string | undefined;
 export function parseGroups(text: string, field: string, problems: Problem[]): GroupSpec[] | undefined {
     const form =
         'a JSON list of group names or {"name", "startId"} objects, e.g. ["sprint-service", {"name": "audit", "startId": "$"}]';
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(text);
-    } catch {
-        problems.push({ field, message: `${JSON.stringify(text)} is not JSON; expected ${form}` });
-        return undefined;
-    }
+    const parsed = parseJson(text, field, form, problems);
+    if (parsed === undefined) return undefined;
     if (!Array.isArray(parsed)) {
         problems.push({ field, message: `${JSON.stringify(text)} is not a list; expected ${form}` });
         return undefined;

@@ -34,7 +34,8 @@ export function assertNoProblems(problems: readonly Problem[]): void {
     }
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 label, as Kubernetes names namespaces and most objects (length checked separately). */
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function checkNamespace(value: string, field: string): Problem[] {
     if (value.length > 63 || !DNS1123_LABEL.test(value)) {
@@ -73,6 +74,22 @@ export function parseBoolean(text: string, field: string, problems: Problem[]): 
         problems.push({ field, message: `${JSON.stringify(text)} is not a boolean; expected true or false` });
     }
     return text === "true";
+}
+
+/**
+ * Config text that holds JSON. Reports text that does not parse (never echoing a secret's) and returns undefined for
+ * it; the caller checks the shape.
+ */
+export function parseJson(text: string, field: string, form: string, problems: Problem[], secret = false): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        problems.push({
+            field,
+            message: `${secret ? "the value" : JSON.stringify(text)} is not JSON; expected ${form}`,
+        });
+        return undefined;
+    }
 }
 
 /** A TCP port: a whole number from 1 to 65535, given as a number or as its decimal text. */
