@@ -3,7 +3,7 @@
  * than `latest`, or a digest; optionally only from allowed repositories and only by digest.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Finding, reportFindings } from "./finding";
+import { Finding, validateWith } from "./finding";
 import {
     IMAGE_FORM,
     ImageReference,
@@ -11,7 +11,7 @@ import {
     parseImageReference,
     unpinnedReason,
 } from "./image-reference";
-import { isUnknown, rawProps } from "./unknown";
+import { isUnknown } from "./unknown";
 import { Json, containersOf, shown, workloadOf } from "./workloads";
 
 export interface ImagePinnedConfig {
@@ -133,8 +133,5 @@ export const imagePinned: ResourceValidationPolicy = {
             requireDigest: { type: "boolean", default: IMAGE_PINNED_DEFAULTS.requireDigest },
         },
     },
-    validateResource: (args, reportViolation) => {
-        const config = { ...IMAGE_PINNED_DEFAULTS, ...args.getConfig<Partial<ImagePinnedConfig>>() };
-        reportFindings(checkImagesPinned(args.type, rawProps(args.props), args.name, config), reportViolation);
-    },
+    validateResource: validateWith(IMAGE_PINNED_DEFAULTS, checkImagesPinned),
 };

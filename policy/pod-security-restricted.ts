@@ -5,8 +5,8 @@
  * create pods.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Finding, reportFindings } from "./finding";
-import { isUnknown, rawProps } from "./unknown";
+import { Finding, validateWith } from "./finding";
+import { isUnknown } from "./unknown";
 import { ContainerRef, Json, Workload, containersOf, objectAt, shown, workloadOf } from "./workloads";
 
 /** Capabilities baseline lets containers add (check_capabilities_baseline). */
@@ -416,11 +416,5 @@ export const podSecurityRestricted: ResourceValidationPolicy = {
             },
         },
     },
-    validateResource: (args, reportViolation) => {
-        const config = {
-            ...POD_SECURITY_RESTRICTED_DEFAULTS,
-            ...args.getConfig<Partial<PodSecurityRestrictedConfig>>(),
-        };
-        reportFindings(checkPodSecurityRestricted(args.type, rawProps(args.props), args.name, config), reportViolation);
-    },
+    validateResource: validateWith(POD_SECURITY_RESTRICTED_DEFAULTS, checkPodSecurityRestricted),
 };

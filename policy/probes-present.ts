@@ -4,8 +4,7 @@
  * but endangers no data, and organisations adopt it at their own pace.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Finding, reportFindings } from "./finding";
-import { rawProps } from "./unknown";
+import { Finding, validateWith } from "./finding";
 import { Json, containersOf, shown, workloadOf } from "./workloads";
 
 const LONG_RUNNING_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"]);
@@ -55,8 +54,5 @@ export const probesPresent: ResourceValidationPolicy = {
             },
         },
     },
-    validateResource: (args, reportViolation) => {
-        const config = { ...PROBES_PRESENT_DEFAULTS, ...args.getConfig<Partial<ProbesPresentConfig>>() };
-        reportFindings(checkProbesPresent(args.type, rawProps(args.props), args.name, config), reportViolation);
-    },
+    validateResource: validateWith(PROBES_PRESENT_DEFAULTS, checkProbesPresent),
 };

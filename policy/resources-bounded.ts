@@ -3,9 +3,9 @@
  * quantity, requests at most limits and limits at most the configured maxima, all compared exactly.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Finding, reportFindings } from "./finding";
+import { Finding, validateWith } from "./finding";
 import { QUANTITY_FORM, Quantity, QuantityError, compareQuantities, parseQuantity } from "./quantity";
-import { isUnknown, rawProps } from "./unknown";
+import { isUnknown } from "./unknown";
 import { Json, containersOf, objectAt, shown, workloadOf } from "./workloads";
 
 export interface ResourcesBoundedConfig {
@@ -158,8 +158,5 @@ export const resourcesBounded: ResourceValidationPolicy = {
             },
         },
     },
-    validateResource: (args, reportViolation) => {
-        const config = { ...RESOURCES_BOUNDED_DEFAULTS, ...args.getConfig<Partial<ResourcesBoundedConfig>>() };
-        reportFindings(checkResourcesBounded(args.type, rawProps(args.props), args.name, config), reportViolation);
-    },
+    validateResource: validateWith(RESOURCES_BOUNDED_DEFAULTS, checkResourcesBounded),
 };
