@@ -6,7 +6,7 @@ import { UserCredentials, createCredentials, secretNameFor } from "./credentials
 import { REDIS_CONTAINER_PORT, redisPodSpec } from "./pod-spec";
 import { ACL_FILE, AppendFsync, CONFIG_FILE, configChecksum, renderRedisConf } from "./redis-config";
 import { DEFAULT_SETTINGS } from "./settings";
-import { GroupSpec, ProvisionerConnection, STREAM_GROUPS_DEFAULTS } from "./stream-groups/inputs";
+import { GroupSpec, ProvisionerConnection } from "./stream-groups/inputs";
 import { ConnectionArgs, RedisStreamGroups } from "./stream-groups/resource";
 import { ResourceValues, checkImage, checkNamespace, checkPort, checkResources } from "./validation";
 
@@ -320,7 +320,7 @@ export class DsmRedis extends pulumi.ComponentResource {
         this.serviceName = this.service.metadata.name;
 
         const connection: pulumi.Input<ConnectionArgs> =
-            (args.provisionerConnection ?? "port-forward") === "direct"
+            (args.provisionerConnection ?? DEFAULT_SETTINGS.provisionerConnection) === "direct"
                 ? { host: this.host, port: this.port, username: ADMIN_USER, password: admin.password }
                 : {
                       namespace: this.namespace,
@@ -334,7 +334,7 @@ export class DsmRedis extends pulumi.ComponentResource {
         this.streamGroups = new RedisStreamGroups(
             `${name}-stream-groups`,
             {
-                stream: args.stream ?? STREAM_GROUPS_DEFAULTS.stream,
+                stream: args.stream,
                 groups: args.groups,
                 connection,
                 readinessTimeoutSeconds: args.readinessTimeoutSeconds,

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as path from "path";
 import { CheckedResource } from "../../policy/run-policies";
-import { mockResource } from "./mocks";
+import { MOCKS, mockResource } from "./mocks";
 
 export const PROJECT = "dsm-redis";
 export const STACK = "dev";
@@ -65,7 +65,7 @@ export async function runProgram(config: Record<string, string> = {}, program = 
                 recorded.set(`${args.type}::${args.name}`, { inputs: args.inputs, custom: args.custom ?? true });
                 return mockResource(args);
             },
-            call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+            call: MOCKS.call,
         },
         PROJECT,
         STACK,
