@@ -11,9 +11,4 @@ export default tseslint.config(
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
         },
     },
-    {
-        // Tests read deep into loosely typed mock inputs; asserting on them is the point.
-        files: ["tests/**/*.ts"],
-        rules: { "@typescript-eslint/no-explicit-any": "off" },
-    },
 );

@@ -229,9 +229,9 @@ describe("the rendered configuration on a real redis-server", function () {
             });
         }
 
-        for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"]) {
+        for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"] as const) {
             it(`${probe} passes with the admin's password and fails when auth fails`, async () => {
-                const command = redis.container[probe].exec.command as string[];
+                const command = redis.container[probe].exec.command;
                 assert.strictEqual(await runProbe(command, redis.passwords["dsm-admin"]), 0);
                 assert.notStrictEqual(await runProbe(command, "a-wrong-password-for-the-probe"), 0);
             });

@@ -3,13 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
 import { sha256Hex } from "../components/acl";
 import { mockPassword } from "./helpers/mocks";
-import { ProgramRun, named, only, runProgram } from "./helpers/program";
+import { ProgramRun, named, ofType, only, runProgram } from "./helpers/program";
 
 const SECRET = "kubernetes:core/v1:Secret";
-const conf = (run: ProgramRun) =>
-    (named(run, "kubernetes:core/v1:ConfigMap", "redis-config").inputs as any).data["redis.conf"] as string;
+const conf = (run: ProgramRun) => named(run, "kubernetes:core/v1:ConfigMap", "redis-config").inputs.data["redis.conf"];
 const checksum = (run: ProgramRun) =>
-    (only(run, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.metadata.annotations["checksum/config"];
+    only(run, "kubernetes:apps/v1:Deployment").inputs.spec.template.metadata.annotations["checksum/config"];
 
 describe("hardening under mocks, with the default config", () => {
     let run: ProgramRun;
@@ -34,7 +33,7 @@ describe("hardening under mocks, with the default config", () => {
     });
 
     it("claims a 1Gi ReadWriteOnce volume from the cluster's default class, without waiting for it to bind", () => {
-        const pvc = named(run, "kubernetes:core/v1:PersistentVolumeClaim", "redis-data").inputs as any;
+        const pvc = named(run, "kubernetes:core/v1:PersistentVolumeClaim", "redis-data").inputs;
         assert.deepStrictEqual(pvc.spec, {
             accessModes: ["ReadWriteOnce"],
             resources: { requests: { storage: "1Gi" } },
@@ -51,21 +50,21 @@ describe("hardening under mocks, with the default config", () => {
             "dsm-admin",
         ]) {
             const secret = named(run, SECRET, `redis-${user}`);
-            assert.deepStrictEqual((secret.inputs as any).stringData, {
+            assert.deepStrictEqual(secret.inputs.stringData, {
                 REDIS_USERNAME: user,
                 REDIS_PASSWORD: mockPassword(`dsm-redis-${user}-password`),
                 REDIS_HOST: "redis.dsm.svc.cluster.local",
                 REDIS_PORT: "6379",
             });
             assert.deepStrictEqual(secret.secretInputs, ["stringData"], user);
-            assert.strictEqual((secret.inputs as any).metadata.namespace, "dsm");
+            assert.strictEqual(secret.inputs.metadata.namespace, "dsm");
         }
     });
 
     it("writes the ACL file with password hashes only: default user off, each user on dsm:* with its role's commands", () => {
         const acl = named(run, SECRET, "redis-acl");
         assert.deepStrictEqual(acl.secretInputs, ["stringData"]);
-        const lines = ((acl.inputs as any).stringData["users.acl"] as string).trim().split("\n");
+        const lines = acl.inputs.stringData["users.acl"].trim().split("\n");
         assert.strictEqual(lines[0], "user default off resetpass ~dsm:* resetchannels +@all -@dangerous");
         assert.strictEqual(
             lines[1],
@@ -103,7 +102,7 @@ describe("hardening under mocks, with the default config", () => {
     });
 
     it("admits port 6379 only from pods labelled redis.dsm.io/client in the bus's namespace", () => {
-        const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "redis").inputs as any;
+        const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "redis").inputs;
         assert.deepStrictEqual(policy.spec, {
             podSelector: { matchLabels: { app: "redis" } },
             policyTypes: ["Ingress"],
@@ -149,7 +148,7 @@ describe("hardening under mocks, configured", () => {
                 run.resources.filter((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim").length,
                 0,
             );
-            const pod = (only(run, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec;
+            const pod = only(run, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec;
             assert.deepStrictEqual(pod.volumes[0], { name: "data", emptyDir: {} });
             assert.ok(conf(run).split("\n").includes("appendonly no"));
             assert.ok(
@@ -176,23 +175,19 @@ describe("hardening under mocks, configured", () => {
             users: '[{"name": "audit-service", "roles": ["consume"]}]',
         });
         assert.ok(conf(run).split("\n").includes("appendfsync always"));
-        assert.deepStrictEqual(
-            (named(run, "kubernetes:core/v1:PersistentVolumeClaim", "redis-data").inputs as any).spec,
-            {
-                accessModes: ["ReadWriteOnce"],
-                storageClassName: "fast-ssd",
-                resources: { requests: { storage: "5Gi" } },
-            },
-        );
-        const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "redis").inputs as any;
+        assert.deepStrictEqual(named(run, "kubernetes:core/v1:PersistentVolumeClaim", "redis-data").inputs.spec, {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: "fast-ssd",
+            resources: { requests: { storage: "5Gi" } },
+        });
+        const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "redis").inputs;
         assert.deepStrictEqual(policy.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values, [
             "dsm",
             "dsm-workers",
         ]);
         assert.deepStrictEqual(
-            run.resources
-                .filter((r) => r.type === SECRET)
-                .map((r) => (r.inputs as any).metadata.name)
+            ofType(run, SECRET)
+                .map((r) => r.inputs.metadata.name)
                 .sort(),
             ["redis-acl", "redis-audit-service", "redis-dsm-admin"],
         );
@@ -203,17 +198,14 @@ describe("hardening under mocks, configured", () => {
         const password = "a-configured-password-0123456789";
         const first = await runProgram({ passwords: JSON.stringify({ "sprint-service": password }) });
         assert.ok(!first.resources.some((r) => r.name === "dsm-redis-sprint-service-password"));
-        assert.strictEqual(
-            (named(first, SECRET, "redis-sprint-service").inputs as any).stringData.REDIS_PASSWORD,
-            password,
-        );
+        assert.strictEqual(named(first, SECRET, "redis-sprint-service").inputs.stringData.REDIS_PASSWORD, password);
         const rotated = await runProgram({ passwords: JSON.stringify({ "sprint-service": `${password}-rotated` }) });
         assert.notStrictEqual(checksum(rotated), checksum(first));
     });
 
     it("admits clients from the bus's own namespace when clientNamespaces is unset", async () => {
         const run = await runProgram({ namespace: "dsm-staging" });
-        const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "redis").inputs as any;
+        const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "redis").inputs;
         assert.deepStrictEqual(policy.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values, [
             "dsm-staging",
         ]);

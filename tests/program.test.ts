@@ -9,7 +9,9 @@ describe("the program under mocks, with no config", () => {
     });
 
     it("registers exactly the expected objects, none of them auto-named", () => {
-        const objects = run.resources.map((r) => `${r.type} ${(r.inputs as any).metadata?.name ?? r.name}`).sort();
+        const objects = run.resources
+            .map((r) => `${r.type} ${(r.inputs as { metadata?: { name?: string } }).metadata?.name ?? r.name}`)
+            .sort();
         assert.deepStrictEqual(objects, [
             "dsm:infra:Redis dsm-redis",
             "kubernetes:apps/v1:Deployment redis",
@@ -55,7 +57,7 @@ describe("the program under mocks, with no config", () => {
     });
 
     it("creates Deployment dsm/redis as the design's manifest, with probes", () => {
-        const inputs = only(run, "kubernetes:apps/v1:Deployment").inputs as any;
+        const inputs = only(run, "kubernetes:apps/v1:Deployment").inputs;
         assert.strictEqual(inputs.metadata.name, "redis");
         assert.strictEqual(inputs.metadata.namespace, "dsm");
         assert.strictEqual(inputs.spec.replicas, 1);
@@ -90,7 +92,7 @@ describe("the program under mocks, with no config", () => {
     });
 
     it("runs the pod as the image's redis user with a restricted security context", () => {
-        const pod = (only(run, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec;
+        const pod = only(run, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec;
         assert.strictEqual(pod.automountServiceAccountToken, false);
         assert.deepStrictEqual(pod.securityContext, {
             runAsNonRoot: true,
@@ -118,7 +120,7 @@ describe("the program under mocks, with no config", () => {
     });
 
     it("creates ClusterIP Service dsm/redis from 6379 to the container's 6379", () => {
-        const inputs = only(run, "kubernetes:core/v1:Service").inputs as any;
+        const inputs = only(run, "kubernetes:core/v1:Service").inputs;
         assert.strictEqual(inputs.metadata.name, "redis");
         assert.strictEqual(inputs.metadata.namespace, "dsm");
         assert.strictEqual(inputs.spec.type, "ClusterIP");
@@ -145,7 +147,7 @@ describe("the program under mocks, with no config", () => {
 
     it("provisions dsm:events and its groups through a port-forward to Service dsm/redis, after the rollout", () => {
         const streamGroups = only(run, "pulumi-nodejs:dynamic/dsm:RedisStreamGroups");
-        const inputs = streamGroups.inputs as any;
+        const inputs = streamGroups.inputs;
         assert.strictEqual(inputs.stream, "dsm:events");
         assert.deepStrictEqual(inputs.groups, [
             { name: "sprint-service", startId: "0" },
@@ -181,7 +183,7 @@ describe("the program under mocks, with config", () => {
             memoryRequest: "128Mi",
             memoryLimit: "256Mi",
         });
-        const deployment = only(run, "kubernetes:apps/v1:Deployment").inputs as any;
+        const deployment = only(run, "kubernetes:apps/v1:Deployment").inputs;
         const container = deployment.spec.template.spec.containers[0];
         assert.strictEqual(deployment.metadata.namespace, "dsm-staging");
         assert.strictEqual(container.image, "docker.io/library/redis:7.2.5-alpine");
@@ -189,7 +191,7 @@ describe("the program under mocks, with config", () => {
             requests: { cpu: "0.25", memory: "128Mi" },
             limits: { cpu: "500m", memory: "256Mi" },
         });
-        const service = only(run, "kubernetes:core/v1:Service").inputs as any;
+        const service = only(run, "kubernetes:core/v1:Service").inputs;
         assert.deepStrictEqual(service.spec.ports[0], { name: "redis", protocol: "TCP", port: 6380, targetPort: 6379 });
         assert.strictEqual(run.outputs.host, "redis.dsm-staging.svc.cluster.local");
     });
@@ -197,7 +199,7 @@ describe("the program under mocks, with config", () => {
     it("creates no namespace when createNamespace is false, and still deploys into it", async () => {
         const run = await runProgram({ createNamespace: "false", namespace: "platform" });
         assert.strictEqual(run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").length, 0);
-        assert.strictEqual((only(run, "kubernetes:apps/v1:Deployment").inputs as any).metadata.namespace, "platform");
+        assert.strictEqual(only(run, "kubernetes:apps/v1:Deployment").inputs.metadata.namespace, "platform");
     });
 
     it("uses the stack's kubernetes:kubeconfig and kubernetes:context for the port-forward, or the direct address", async () => {
@@ -205,7 +207,7 @@ describe("the program under mocks, with config", () => {
             "kubernetes:context": "prod",
             "kubernetes:kubeconfig": "/home/ci/.kube/config",
         });
-        const connection = (only(run, "pulumi-nodejs:dynamic/dsm:RedisStreamGroups").inputs as any).connection;
+        const connection = only(run, "pulumi-nodejs:dynamic/dsm:RedisStreamGroups").inputs.connection;
         assert.deepStrictEqual(connection, {
             namespace: "dsm",
             service: "redis",
@@ -220,7 +222,7 @@ describe("the program under mocks, with config", () => {
             port: "6380",
             groups: '["a", {"name": "b", "startId": "$"}]',
         });
-        const inputs = only(direct, "pulumi-nodejs:dynamic/dsm:RedisStreamGroups").inputs as any;
+        const inputs = only(direct, "pulumi-nodejs:dynamic/dsm:RedisStreamGroups").inputs;
         assert.deepStrictEqual(inputs.connection, {
             host: "redis.dsm.svc.cluster.local",
             port: 6380,

@@ -40,6 +40,6 @@ describe("documented configuration", () => {
         const text = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
         for (const key of optional) assert.ok(text.includes(key), `Pulumi.dev.yaml does not mention ${key}`);
         const run = await runProgram(config);
-        assert.strictEqual((only(run, "kubernetes:core/v1:Service").inputs as any).metadata.name, "redis");
+        assert.strictEqual(only(run, "kubernetes:core/v1:Service").inputs.metadata.name, "redis");
     });
 });

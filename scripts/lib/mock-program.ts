@@ -2,22 +2,46 @@
  * Runs this repo's Pulumi program (index.ts) under `pulumi.runtime.setMocks` and reports what it registered, as the
  * engine's resource monitor saw it: URNs (which encode the parent chain), types, names and inputs.
  */
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as path from "path";
+import type { StreamGroupsInputs } from "../../components/stream-groups/inputs";
 import { CheckedResource } from "../../policy/run-policies";
 import { MOCKS, mockResource } from "./mocks";
 
 export const PROJECT = "dsm-redis";
 export const STACK = "dev";
 
-export interface RegisteredResource {
+/**
+ * The inputs of each type the program registers, resolved: for Kubernetes objects the manifest's shape, as
+ * @pulumi/kubernetes types it. The output types are used because resolved inputs hold no Inputs; their fields are all
+ * declared present, which a test's assertion then checks.
+ */
+export interface RegisteredInputs {
+    "kubernetes:core/v1:Namespace": k8s.types.output.core.v1.Namespace;
+    "kubernetes:core/v1:ConfigMap": k8s.types.output.core.v1.ConfigMap;
+    "kubernetes:core/v1:Secret": k8s.types.output.core.v1.Secret;
+    "kubernetes:core/v1:PersistentVolumeClaim": k8s.types.output.core.v1.PersistentVolumeClaim;
+    "kubernetes:core/v1:Service": k8s.types.output.core.v1.Service;
+    "kubernetes:apps/v1:Deployment": k8s.types.output.apps.v1.Deployment;
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": k8s.types.output.networking.v1.NetworkPolicy;
+    /** With the serialized provider the engine stores beside the inputs. */
+    "pulumi-nodejs:dynamic/dsm:RedisStreamGroups": StreamGroupsInputs & { readonly __provider: string };
+}
+
+/** The inputs of a type: typed for the types above, a plain record for any other. */
+export type InputsOf<Type extends string> = Type extends keyof RegisteredInputs
+    ? RegisteredInputs[Type]
+    : Record<string, unknown>;
+
+export interface RegisteredResource<Inputs = Record<string, unknown>> {
     readonly urn: string;
     readonly type: string;
     readonly name: string;
     readonly custom: boolean;
     /** What the program passed, with Outputs resolved. */
-    readonly inputs: Record<string, unknown>;
+    readonly inputs: Inputs;
     /** Top-level inputs that reached the engine as secrets. */
     readonly secretInputs: string[];
     /** The URNs it depends on, as the engine would receive them (dependsOn and Output dependencies). */
@@ -134,9 +158,14 @@ function revealed(value: unknown): unknown {
     return value;
 }
 
+/** Every registered resource of a type, typed by it. */
+export function ofType<Type extends string>(run: ProgramRun, type: Type): RegisteredResource<InputsOf<Type>>[] {
+    return run.resources.filter((r) => r.type === type) as RegisteredResource<InputsOf<Type>>[];
+}
+
 /** The one registered resource of a type, failing clearly when there is not exactly one. */
-export function only(run: ProgramRun, type: string): RegisteredResource {
-    const matches = run.resources.filter((r) => r.type === type);
+export function only<Type extends string>(run: ProgramRun, type: Type): RegisteredResource<InputsOf<Type>> {
+    const matches = ofType(run, type);
     if (matches.length !== 1) {
         throw new Error(
             `expected exactly one ${type}, found ${matches.length}: ${matches.map((m) => m.urn).join(", ")}`,
@@ -151,9 +180,13 @@ export function asCheckedResources(run: ProgramRun): CheckedResource[] {
 }
 
 /** The one registered Kubernetes object of a type with this metadata.name. */
-export function named(run: ProgramRun, type: string, name: string): RegisteredResource {
-    const matches = run.resources.filter(
-        (r) => r.type === type && (r.inputs.metadata as { name?: string } | undefined)?.name === name,
+export function named<Type extends string>(
+    run: ProgramRun,
+    type: Type,
+    name: string,
+): RegisteredResource<InputsOf<Type>> {
+    const matches = ofType(run, type).filter(
+        (r) => (r.inputs as { metadata?: { name?: string } }).metadata?.name === name,
     );
     if (matches.length !== 1) throw new Error(`expected exactly one ${type} named ${name}, found ${matches.length}`);
     return matches[0];

@@ -3,6 +3,7 @@
  * and the ACL file from Secret redis-acl, as registered under mocks. Only paths, the port and the bind address (this
  * machine's loopback, not every interface) are overridden.
  */
+import type * as k8s from "@pulumi/kubernetes";
 import Redis from "ioredis";
 import { streamGroupsProvider } from "../../components/stream-groups/provider";
 import { ProgramRun, named, only, runProgram } from "./program";
@@ -14,7 +15,7 @@ export interface RenderedRedis {
     /** Each user's password, from its Secret redis-<user>. */
     readonly passwords: Record<string, string>;
     /** The Deployment's redis container, as registered. */
-    readonly container: Record<string, any>;
+    readonly container: k8s.types.output.core.v1.Container;
     /** Creates the stream and these groups with the stream-groups provider, connected as dsm-admin. */
     provision(groups: readonly string[]): Promise<void>;
     /** A connected client for a user (closed by `stop`). */
@@ -25,12 +26,8 @@ export interface RenderedRedis {
 
 export async function startRenderedRedis(config: Record<string, string> = {}): Promise<RenderedRedis> {
     const run = await runProgram(config);
-    const redisConf = (named(run, "kubernetes:core/v1:ConfigMap", "redis-config").inputs as any).data[
-        "redis.conf"
-    ] as string;
-    const aclFile = (named(run, "kubernetes:core/v1:Secret", "redis-acl").inputs as any).stringData[
-        "users.acl"
-    ] as string;
+    const redisConf = named(run, "kubernetes:core/v1:ConfigMap", "redis-config").inputs.data["redis.conf"];
+    const aclFile = named(run, "kubernetes:core/v1:Secret", "redis-acl").inputs.stringData["users.acl"];
     const passwords: Record<string, string> = {};
     for (const secret of run.resources.filter((r) => r.type === "kubernetes:core/v1:Secret")) {
         const data = (secret.inputs as { stringData?: Record<string, string> }).stringData;
@@ -39,7 +36,7 @@ export async function startRenderedRedis(config: Record<string, string> = {}): P
     const restarted = RedisServer.prepare({ config: redisConf.split("\n"), aclFile });
     await restarted.start();
     const clients: Redis[] = [];
-    const container = (only(run, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec.containers[0];
+    const container = only(run, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0];
     return {
         server: restarted,
         run,

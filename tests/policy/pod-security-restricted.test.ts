@@ -71,7 +71,8 @@ describe("pod-security-restricted", () => {
 
     it("reads AppArmor annotations from the pod template's metadata", async () => {
         const props = deployment(goodPod());
-        ((props.spec as any).template.metadata as any).annotations = {
+        const template = (props.spec as { template: { metadata: Record<string, unknown> } }).template;
+        template.metadata.annotations = {
             "container.apparmor.security.beta.kubernetes.io/app": "unconfined",
         };
         const [message] = await messagesFor(podSecurityRestricted, "kubernetes:apps/v1:Deployment", props);
@@ -94,7 +95,7 @@ describe("pod-security-restricted", () => {
             ],
         });
         const props = deployment(privileged);
-        (props.metadata as any).namespace = "node-agents";
+        (props.metadata as { namespace: string }).namespace = "node-agents";
         assert.deepStrictEqual(
             await messagesFor(podSecurityRestricted, "kubernetes:apps/v1:Deployment", props, {
                 exemptNamespaces: ["node-agents"],
