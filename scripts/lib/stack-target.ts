@@ -17,6 +17,7 @@ export async function verifyTargetOf(stack: StackHandle): Promise<VerifyTarget> 
     return {
         namespace: value<string>("namespace"),
         serviceName: value<string>("serviceName"),
+        port: value<number>("port"),
         stream: value<string>("stream"),
         groups: value<string[]>("groups"),
         kubeconfig: config["kubernetes:kubeconfig"]?.value,

@@ -15,6 +15,8 @@ import { loadKubeConfig } from "../../components/stream-groups/tunnel";
 export interface VerifyTarget {
     readonly namespace: string;
     readonly serviceName: string;
+    /** The Service's port (the stack's `port`, 6379 by default); the pod listens on 6379 whatever it is. */
+    readonly port: number;
     readonly stream: string;
     readonly groups: readonly string[];
     readonly kubeconfig?: string;
@@ -84,13 +86,13 @@ export async function verifyBus(target: VerifyTarget): Promise<CheckResult[]> {
         }),
     );
     results.push(
-        await check(`Service ${target.serviceName} is ClusterIP on 6379`, async () => {
+        await check(`Service ${target.serviceName} is ClusterIP on ${target.port}`, async () => {
             const service = await core.readNamespacedService({ name: target.serviceName, namespace });
             const type = service.spec?.type ?? "ClusterIP";
             const ports = (service.spec?.ports ?? []).map((p) => p.port);
             if (type !== "ClusterIP") throw new Error(`type is ${type}`);
-            if (!ports.includes(REDIS_CONTAINER_PORT)) throw new Error(`ports are ${ports.join(", ") || "none"}`);
-            return `${service.spec?.clusterIP ?? "?"}:${REDIS_CONTAINER_PORT}`;
+            if (!ports.includes(target.port)) throw new Error(`ports are ${ports.join(", ") || "none"}`);
+            return `${service.spec?.clusterIP ?? "?"}:${target.port}`;
         }),
     );
 

@@ -9,6 +9,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const OUTPUTS = {
     namespace: { value: "dsm", secret: false },
     serviceName: { value: "redis", secret: false },
+    port: { value: 6379, secret: false },
     stream: { value: "dsm:events", secret: false },
     groups: { value: ["sprint-service", "project-service", "backlog-service"], secret: false },
 };
@@ -52,6 +53,7 @@ describe("integration wiring", () => {
             {
                 namespace: "dsm",
                 serviceName: "redis",
+                port: 6379,
                 stream: "dsm:events",
                 groups: OUTPUTS.groups.value,
                 kubeconfig: undefined,

@@ -25,7 +25,14 @@ describe("npm run verify's checks", function () {
     after(() => redis.stop());
 
     async function verifyWith(
-        overrides: { pods?: string; service?: string; log?: string; groups?: string[]; stream?: string } = {},
+        overrides: {
+            pods?: string;
+            service?: unknown;
+            port?: number;
+            log?: string;
+            groups?: string[];
+            stream?: string;
+        } = {},
     ): Promise<CheckResult[]> {
         const api = await FakeKubeApi.start({
             namespace: "dsm",
@@ -34,7 +41,7 @@ describe("npm run verify's checks", function () {
             pods: [{ name: POD, labels: { app: "redis" }, ready: true, targetPort: redis.server.port }],
             responses: {
                 "/api/v1/namespaces/dsm/pods": fixture(overrides.pods ?? "pods-running.json"),
-                "/api/v1/namespaces/dsm/services/redis": fixture(overrides.service ?? "service-clusterip.json"),
+                "/api/v1/namespaces/dsm/services/redis": overrides.service ?? fixture("service-clusterip.json"),
                 "/api/v1/namespaces/dsm/secrets/redis-dsm-admin": {
                     kind: "Secret",
                     apiVersion: "v1",
@@ -52,6 +59,7 @@ describe("npm run verify's checks", function () {
             return await verifyBus({
                 namespace: "dsm",
                 serviceName: "redis",
+                port: overrides.port ?? 6379,
                 stream: overrides.stream ?? "dsm:events",
                 groups: overrides.groups ?? GROUPS.slice(0, 2),
                 kubeconfig: api.kubeconfig(),
@@ -101,12 +109,30 @@ describe("npm run verify's checks", function () {
     });
 
     it("fails the Service check for a NodePort Service", async () => {
-        const results = await verifyWith({ service: "service-nodeport.json" });
+        const results = await verifyWith({ service: fixture("service-nodeport.json") });
         assert.deepStrictEqual(results[2], {
             check: "Service redis is ClusterIP on 6379",
             ok: false,
             detail: "type is NodePort",
         });
+    });
+
+    it("checks the Service against the stack's port, which may differ from the container's 6379", async () => {
+        const service = fixture("service-clusterip.json") as { spec: { ports: Array<{ port: number }> } };
+        assert.deepStrictEqual((await verifyWith({ service, port: 7000 }))[2], {
+            check: "Service redis is ClusterIP on 7000",
+            ok: false,
+            detail: "ports are 6379",
+        });
+        service.spec.ports[0].port = 7000;
+        const results = await verifyWith({ service, port: 7000 });
+        assert.deepStrictEqual(results[2], {
+            check: "Service redis is ClusterIP on 7000",
+            ok: true,
+            detail: "10.96.112.45:7000",
+        });
+        // The port-forward goes to the pod's 6379, not to the Service's port.
+        assert.ok(results.every((r) => r.ok));
     });
 
     it("names the configured groups that are missing", async () => {
