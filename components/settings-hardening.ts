@@ -3,10 +3,19 @@
  * passwords, and the NetworkPolicy.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ADMIN_USER, DEFAULT_SERVICE_USERS, ROLES, Role, ServiceUser } from "./acl";
+import { ADMIN_USER, DEFAULT_SERVICE_USERS, ServiceUser } from "./acl";
 import { APPENDFSYNC_MODES, AppendFsync, MIN_MAXMEMORY_BYTES, maxmemoryBytes } from "./redis-config";
 import type { ConfigText } from "./settings-stream";
-import { DNS1123_LABEL, Problem, checkNamespace, checkQuantity, parseBoolean, parseJson } from "./validation";
+import {
+    Problem,
+    USERS_FORM,
+    checkNamespace,
+    checkQuantity,
+    checkStorageClass,
+    checkUsers,
+    parseBoolean,
+    parseJson,
+} from "./validation";
 
 export interface HardeningSettings {
     /** A PersistentVolumeClaim with AOF; false for throwaway stacks (an emptyDir, and a warning). */
@@ -38,10 +47,6 @@ export const DEFAULT_HARDENING_SETTINGS: HardeningSettings = {
     clientNamespaces: undefined,
 };
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** A user name is also part of its Secret's name (`redis-<name>`), so it must be a DNS-1123 label. */
-const USER_NAME = DNS1123_LABEL;
-
 function readJson(
     get: ConfigText,
     key: string,
@@ -55,52 +60,11 @@ function readJson(
 }
 
 function readUsers(get: ConfigText, name: (k: string) => string, problems: Problem[]): ServiceUser[] {
-    const form = `a JSON list such as [{"name": "sprint-service", "roles": ["publish", "consume"]}], roles from ${ROLES.join(", ")}`;
-    const parsed = readJson(get, "users", form, name, problems);
+    const parsed = readJson(get, "users", USERS_FORM, name, problems);
     if (parsed === undefined) return DEFAULT_HARDENING_SETTINGS.users;
-    if (!Array.isArray(parsed) || parsed.length === 0) {
-        problems.push({ field: name("users"), message: `must be a non-empty list; expected ${form}` });
-        return [];
-    }
-    const seen = new Set<string>();
-    const users: ServiceUser[] = [];
-    parsed.forEach((entry: unknown, index) => {
-        const at = `[${index}]`;
-        const user = entry as { name?: unknown; roles?: unknown };
-        if (typeof user?.name !== "string" || user.name.length > 50 || !USER_NAME.test(user.name)) {
-            problems.push({
-                field: name("users"),
-                message: `${at}.name ${JSON.stringify(user?.name)} is not a DNS-1123 label of at most 50 characters; expected e.g. "sprint-service"`,
-            });
-            return;
-        }
-        if (user.name === "default" || user.name === ADMIN_USER) {
-            problems.push({
-                field: name("users"),
-                message: `${at}.name "${user.name}" is reserved; expected a service's own name`,
-            });
-            return;
-        }
-        if (seen.has(user.name)) {
-            problems.push({ field: name("users"), message: `${at}.name "${user.name}" is listed twice` });
-            return;
-        }
-        seen.add(user.name);
-        const roles = user.roles;
-        if (
-            !Array.isArray(roles) ||
-            roles.length === 0 ||
-            !roles.every((r) => (ROLES as readonly unknown[]).includes(r))
-        ) {
-            problems.push({
-                field: name("users"),
-                message: `${at}.roles ${JSON.stringify(roles)} is not a non-empty list of ${ROLES.map((r) => `"${r}"`).join(", ")}`,
-            });
-            return;
-        }
-        users.push({ name: user.name, roles: [...new Set(roles as Role[])] });
-    });
-    return users;
+    const checked = checkUsers(parsed, name("users"));
+    problems.push(...checked.problems);
+    return checked.users;
 }
 
 function readPasswords(
@@ -151,12 +115,7 @@ export function readHardeningSettings(
     checkQuantity(storageSize, name("storageSize"), "memory", problems);
 
     const storageClass = get("storageClass");
-    if (storageClass !== undefined && (storageClass.length > 253 || !DNS1123_SUBDOMAIN.test(storageClass))) {
-        problems.push({
-            field: name("storageClass"),
-            message: `${JSON.stringify(storageClass)} is not a StorageClass name (a DNS-1123 subdomain); expected e.g. "standard", or unset for the cluster's default`,
-        });
-    }
+    if (storageClass !== undefined) problems.push(...checkStorageClass(storageClass, name("storageClass")));
 
     const appendfsync = get("appendfsync") ?? defaults.appendfsync;
     if (!(APPENDFSYNC_MODES as readonly string[]).includes(appendfsync)) {

@@ -3,7 +3,6 @@
  * This is the one place that knows config keys; the component only sees typed values.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KEY_PATTERN } from "./acl";
 import { DEFAULT_HARDENING_SETTINGS, HardeningSettings, readHardeningSettings } from "./settings-hardening";
 import { DEFAULT_STREAM_SETTINGS, StreamSettings, readStreamSettings } from "./settings-stream";
 import {
@@ -13,6 +12,7 @@ import {
     checkNamespace,
     checkPort,
     checkResources,
+    checkStreamKey,
     parseBoolean,
 } from "./validation";
 
@@ -207,12 +207,8 @@ export function readSettings(source: ConfigSource): RedisSettings {
     );
 
     const streamSettings = readStreamSettings((key) => source.get(key), name, problems);
-    const streamValid = !problems.some((p) => p.field === name("stream"));
-    if (streamValid && !streamSettings.stream.startsWith(KEY_PATTERN.slice(0, -1))) {
-        problems.push({
-            field: name("stream"),
-            message: `${JSON.stringify(streamSettings.stream)} is outside ${KEY_PATTERN}, the only keys the ACL users may touch; expected e.g. "dsm:events"`,
-        });
+    if (!problems.some((p) => p.field === name("stream"))) {
+        problems.push(...checkStreamKey(streamSettings.stream, name("stream")));
     }
     const memoryLimitValid = !problems.some((p) => p.field === name("memoryLimit"));
     const hardening = readHardeningSettings(

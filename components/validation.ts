@@ -4,6 +4,7 @@
  * problems it finds. They never throw, so that every bad value is reported at once.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ADMIN_USER, KEY_PATTERN, ROLES, Role, ServiceUser } from "./acl";
 import { IMAGE_FORM, ImageReferenceError, parseImageReference, unpinnedReason } from "../policy/image-reference";
 import { QUANTITY_FORM, Quantity, QuantityError, compareQuantities, parseQuantity } from "../policy/quantity";
 
@@ -178,4 +179,82 @@ export function checkResources(values: ResourceValues, names: ResourceFieldNames
         }
     }
     return problems;
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function checkStorageClass(value: string, field: string): Problem[] {
+    if (value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
+        return [
+            {
+                field,
+                message: `${JSON.stringify(value)} is not a StorageClass name (a DNS-1123 subdomain); expected e.g. "standard", or unset for the cluster's default`,
+            },
+        ];
+    }
+    return [];
+}
+
+/** The stream must lie in the key pattern the ACL users are confined to, or no service could use it. */
+export function checkStreamKey(value: string, field: string): Problem[] {
+    if (!value.startsWith(KEY_PATTERN.slice(0, -1))) {
+        return [
+            {
+                field,
+                message: `${JSON.stringify(value)} is outside ${KEY_PATTERN}, the only keys the ACL users may touch; expected e.g. "dsm:events"`,
+            },
+        ];
+    }
+    return [];
+}
+
+/** The users' form, for messages. */
+export const USERS_FORM = `a JSON list such as [{"name": "sprint-service", "roles": ["publish", "consume"]}], roles from ${ROLES.join(", ")}`;
+
+/**
+ * ACL users, each a DNS-1123 label of at most 50 characters (it is also part of its Secret's name, `redis-<name>`),
+ * neither `default` nor the admin, listed once, with roles from ROLES. Returns the valid ones (roles deduplicated)
+ * with the problems, so that a caller can go on checking what refers to them.
+ */
+export function checkUsers(value: unknown, field: string): { users: ServiceUser[]; problems: Problem[] } {
+    if (!Array.isArray(value) || value.length === 0) {
+        return { users: [], problems: [{ field, message: `must be a non-empty list; expected ${USERS_FORM}` }] };
+    }
+    const problems: Problem[] = [];
+    const seen = new Set<string>();
+    const users: ServiceUser[] = [];
+    value.forEach((entry: unknown, index) => {
+        const at = `[${index}]`;
+        const user = entry as { name?: unknown; roles?: unknown };
+        if (typeof user?.name !== "string" || user.name.length > 50 || !DNS1123_LABEL.test(user.name)) {
+            problems.push({
+                field,
+                message: `${at}.name ${JSON.stringify(user?.name)} is not a DNS-1123 label of at most 50 characters; expected e.g. "sprint-service"`,
+            });
+            return;
+        }
+        if (user.name === "default" || user.name === ADMIN_USER) {
+            problems.push({ field, message: `${at}.name "${user.name}" is reserved; expected a service's own name` });
+            return;
+        }
+        if (seen.has(user.name)) {
+            problems.push({ field, message: `${at}.name "${user.name}" is listed twice` });
+            return;
+        }
+        seen.add(user.name);
+        const roles = user.roles;
+        if (
+            !Array.isArray(roles) ||
+            roles.length === 0 ||
+            !roles.every((r) => (ROLES as readonly unknown[]).includes(r))
+        ) {
+            problems.push({
+                field,
+                message: `${at}.roles ${JSON.stringify(roles)} is not a non-empty list of ${ROLES.map((r) => `"${r}"`).join(", ")}`,
+            });
+            return;
+        }
+        users.push({ name: user.name, roles: [...new Set(roles as Role[])] });
+    });
+    return { users, problems };
 }
