@@ -8,7 +8,21 @@ import { ACL_FILE, AppendFsync, CONFIG_FILE, configChecksum, renderRedisConf } f
 import { DEFAULT_SETTINGS } from "./settings";
 import { GroupSpec, ProvisionerConnection } from "./stream-groups/inputs";
 import { ConnectionArgs, RedisStreamGroups } from "./stream-groups/resource";
-import { ResourceValues, checkImage, checkNamespace, checkPort, checkResources } from "./validation";
+import {
+    Problem,
+    ResourceValues,
+    assertNoProblems,
+    checkImage,
+    checkNamespace,
+    checkPassword,
+    checkPasswordUsers,
+    checkPort,
+    checkQuantity,
+    checkResources,
+    checkStorageClass,
+    checkStreamKey,
+    checkUsers,
+} from "./validation";
 
 export { REDIS_CONTAINER_PORT } from "./pod-spec";
 
@@ -139,6 +153,30 @@ export class DsmRedis extends pulumi.ComponentResource {
         );
         const persistence = args.persistence ?? DEFAULT_SETTINGS.persistence;
         const users = args.users ?? DEFAULT_SETTINGS.users;
+        // Plain values are checked here, before any child exists; the rest is checked as it resolves.
+        assertNoProblems([
+            ...checkUsers(users, "users").problems,
+            ...checkPasswordUsers(Object.keys(args.passwords ?? {}), users, "passwords"),
+        ]);
+        const passwords = Object.fromEntries(
+            Object.entries(args.passwords ?? {}).map(([user, password]) => [
+                user,
+                checkedInput(password, (v) => checkPassword(user, v, `passwords.${user}`)),
+            ]),
+        );
+        const stream = checkedInput(args.stream ?? DEFAULT_SETTINGS.stream, (v) => checkStreamKey(v, "stream"));
+        const storageSize = checkedInput(args.storageSize ?? DEFAULT_SETTINGS.storageSize, (v) => {
+            const problems: Problem[] = [];
+            checkQuantity(v, "storageSize", "memory", problems);
+            return problems;
+        });
+        const storageClass =
+            args.storageClass === undefined
+                ? undefined
+                : checkedInput(args.storageClass, (v) => checkStorageClass(v, "storageClass"));
+        const clientNamespaces = args.clientNamespaces?.map((ns, i) =>
+            checkedInput(ns, (v) => checkNamespace(v, `clientNamespaces[${i}]`)),
+        );
 
         const labels = {
             ...REDIS_SELECTOR,
@@ -174,12 +212,7 @@ export class DsmRedis extends pulumi.ComponentResource {
         this.port = port;
 
         const credentials: UserCredentials[] = [ADMIN_USER, ...users.map((u) => u.name)].map((user) =>
-            createCredentials(
-                name,
-                user,
-                { namespace, host: this.host, port, labels, passwords: args.passwords ?? {} },
-                this,
-            ),
+            createCredentials(name, user, { namespace, host: this.host, port, labels, passwords }, this),
         );
         const admin = credentials[0];
         const aclFile = pulumi
@@ -225,8 +258,8 @@ export class DsmRedis extends pulumi.ComponentResource {
                     },
                     spec: {
                         accessModes: ["ReadWriteOnce"],
-                        storageClassName: args.storageClass,
-                        resources: { requests: { storage: args.storageSize ?? DEFAULT_SETTINGS.storageSize } },
+                        storageClassName: storageClass,
+                        resources: { requests: { storage: storageSize } },
                     },
                 },
                 child,
@@ -301,7 +334,7 @@ export class DsmRedis extends pulumi.ComponentResource {
                                                 {
                                                     key: "kubernetes.io/metadata.name",
                                                     operator: "In",
-                                                    values: args.clientNamespaces ?? [namespace],
+                                                    values: clientNamespaces ?? [namespace],
                                                 },
                                             ],
                                         },
@@ -334,7 +367,7 @@ export class DsmRedis extends pulumi.ComponentResource {
         this.streamGroups = new RedisStreamGroups(
             `${name}-stream-groups`,
             {
-                stream: args.stream,
+                stream,
                 groups: args.groups,
                 connection,
                 readinessTimeoutSeconds: args.readinessTimeoutSeconds,

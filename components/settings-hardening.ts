@@ -3,13 +3,15 @@
  * passwords, and the NetworkPolicy.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ADMIN_USER, DEFAULT_SERVICE_USERS, ServiceUser } from "./acl";
+import { DEFAULT_SERVICE_USERS, ServiceUser } from "./acl";
 import { APPENDFSYNC_MODES, AppendFsync, MIN_MAXMEMORY_BYTES, maxmemoryBytes } from "./redis-config";
 import type { ConfigText } from "./settings-stream";
 import {
     Problem,
     USERS_FORM,
     checkNamespace,
+    checkPassword,
+    checkPasswordUsers,
     checkQuantity,
     checkStorageClass,
     checkUsers,
@@ -80,23 +82,13 @@ function readPasswords(
         problems.push({ field: name("passwords"), message: `is not an object; expected ${form}` });
         return {};
     }
-    const known = new Set([ADMIN_USER, ...users.map((u) => u.name)]);
+    const field = name("passwords");
     const passwords: Record<string, pulumi.Output<string>> = {};
     for (const [user, password] of Object.entries(parsed as Record<string, unknown>)) {
-        if (!known.has(user)) {
-            problems.push({
-                field: name("passwords"),
-                message: `names ${JSON.stringify(user)}, which is not a user; expected one of ${[...known].join(", ")}`,
-            });
-        } else if (typeof password !== "string" || password.length < 16 || /\s/.test(password)) {
-            // Never the value: only what is wrong with it.
-            problems.push({
-                field: name("passwords"),
-                message: `the password of ${user} is not a string of at least 16 characters without white space`,
-            });
-        } else {
-            passwords[user] = pulumi.secret(password);
-        }
+        const unknownUser = checkPasswordUsers([user], users, field);
+        const bad = unknownUser.length > 0 ? unknownUser : checkPassword(user, password, field);
+        problems.push(...bad);
+        if (bad.length === 0) passwords[user] = pulumi.secret(password as string);
     }
     return passwords;
 }

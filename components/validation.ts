@@ -258,3 +258,27 @@ export function checkUsers(value: unknown, field: string): { users: ServiceUser[
     });
     return { users, problems };
 }
+
+/** A password set by the user: at least 16 characters without white space. The message never shows the value. */
+export function checkPassword(user: string, value: unknown, field: string): Problem[] {
+    if (typeof value !== "string" || value.length < 16 || /\s/.test(value)) {
+        return [
+            {
+                field,
+                message: `the password of ${user} is not a string of at least 16 characters without white space`,
+            },
+        ];
+    }
+    return [];
+}
+
+/** Passwords may be set only for the users there are: the admin and the service users. */
+export function checkPasswordUsers(names: readonly string[], users: readonly ServiceUser[], field: string): Problem[] {
+    const known = [ADMIN_USER, ...users.map((u) => u.name)];
+    return names
+        .filter((name) => !known.includes(name))
+        .map((name) => ({
+            field,
+            message: `names ${JSON.stringify(name)}, which is not a user; expected one of ${known.join(", ")}`,
+        }));
+}

@@ -61,6 +61,11 @@ const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as {
     getMonitor(): unknown;
 };
 
+/** Resolves once every registration the program has started has reached the (mock) monitor. */
+export function registrationsSettled(): Promise<void> {
+    return runtimeSettings.waitForRPCs();
+}
+
 /** This repo's program. */
 export const PROGRAM = path.resolve(__dirname, "..", "..", "index.ts");
 
