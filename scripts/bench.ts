@@ -4,7 +4,7 @@
  *  (a) the stream-groups provider's create and no-op update, in round trips and ms, against a bare PING;
  *  (b) throughput in events/s: XADD alone, and end to end (publish, then 3 groups read and XACK), with AOF everysec,
  *      AOF always and persistence off, as ratios to persistence off;
- *  (c) the restart time to load N events from the AOF.
+ *  (c) the restart time to load N events from the AOF, and a full bus: as many as maxmemory admits.
  */
 import { randomBytes } from "crypto";
 import Redis, { RedisOptions } from "ioredis";
@@ -167,17 +167,26 @@ async function throughput(mode: Mode, events: number, batch: number): Promise<{ 
     }
 }
 
-async function restartTime(events: number): Promise<string> {
+/**
+ * Fills a fresh server with events, `count` of them or, for "full", until maxmemory refuses XADD (the most a restart
+ * can ever have to load), then restarts it after a SIGKILL three times. One table row.
+ */
+async function restartRow(count: number | "full"): Promise<string[]> {
     const server = await startServer(MODES[0]);
     const producer = client(server.port, PRODUCER);
-    const rows: string[][] = [];
+    const admin = client(server.port, ADMIN_USER);
     try {
-        for (let sent = 0; sent < events; sent += 1000) {
+        let full = false;
+        for (let sent = 0; count === "full" ? !full : sent < count; sent += 1000) {
             const pipeline = producer.pipeline();
             for (let i = 0; i < 1000; i++) pipeline.xadd(STREAM, "*", ...EVENT);
-            await pipeline.exec();
+            const results = (await pipeline.exec()) ?? [];
+            full = results.some(([error]) => error !== null && /^OOM/.test(error.message));
         }
+        const events = await admin.xlen(STREAM);
+        const used = Number(/used_memory:(\d+)/.exec(await admin.info("memory"))?.[1]);
         producer.disconnect();
+        admin.disconnect();
         const aofDir = path.join(server.dir, "appendonlydir");
         const bytes = fs.readdirSync(aofDir).reduce((sum, f) => sum + fs.statSync(path.join(aofDir, f)).size, 0);
         await server.stop("SIGKILL");
@@ -186,16 +195,23 @@ async function restartTime(events: number): Promise<string> {
             times.push(await timed(() => server.start()));
             await server.stop("SIGKILL");
         }
-        rows.push([
-            String(events),
+        return [
+            count === "full" ? `${events} (full)` : String(events),
+            (used / 1048576).toFixed(1),
             (bytes / 1048576).toFixed(1),
             median(times).toFixed(0),
             ((events / median(times)) * 1000).toFixed(0),
-        ]);
+        ];
     } finally {
+        producer.disconnect();
+        admin.disconnect();
         await server.destroy();
     }
-    return table(["events", "AOF MiB", "start to ready, ms (median of 3)", "events loaded/s"], rows);
+}
+
+async function restartTime(events: number): Promise<string> {
+    const rows = [await restartRow(events), await restartRow("full")];
+    return table(["events", "used MiB", "AOF MiB", "start to ready, ms (median of 3)", "events loaded/s"], rows);
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -243,7 +259,9 @@ async function main(): Promise<void> {
         ),
     );
 
-    console.log("\n(c) restart: time to load the AOF after a SIGKILL (appendfsync everysec)");
+    console.log(
+        "\n(c) restart: time to load the AOF after a SIGKILL (appendfsync everysec), for N events and for a full bus (XADD until maxmemory refuses)",
+    );
     console.log(await restartTime(restartEvents));
 }
 
