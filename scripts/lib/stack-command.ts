@@ -23,7 +23,10 @@ export interface CommandOptions {
     readonly environment: Environment;
 }
 
-/** The CLI's environment for the workspace: only what the engine needs from ours. */
+/**
+ * The variables that decide where the stack lives and how its secrets open, passed to the workspace explicitly so
+ * that `backendUrl` sees them. They do not restrict anything: the CLI inherits our whole environment anyway.
+ */
 export function workspaceEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     const keys = [
         "PULUMI_BACKEND_URL",
