@@ -1,13 +1,9 @@
-import { DsmRedis, readSettings, stackConfigSource, stackKubernetesAccess } from "./components";
+/** The stack program: the stack config, read and validated, builds the bus. Nothing else. */
+import "./config/require-node";
+import { readConfig, stackConfigSource } from "./config/read-config";
+import { DsmRedis } from "./components";
 
-const settings = readSettings(stackConfigSource());
-const kubernetes = stackKubernetesAccess();
-
-const bus = new DsmRedis("dsm-redis", {
-    ...settings,
-    kubeconfig: kubernetes.kubeconfig,
-    kubeContext: kubernetes.context,
-});
+const bus = new DsmRedis("dsm-redis", readConfig(stackConfigSource()));
 
 export const namespace = bus.namespace;
 export const serviceName = bus.serviceName;

@@ -1,23 +1,12 @@
-export {
-    CLIENT_LABEL,
-    DsmRedis,
-    DsmRedisArgs,
-    OBJECT_NAMES,
-    REDIS_CONTAINER_PORT,
-    REDIS_NAME,
-    REDIS_SELECTOR,
-} from "./dsm-redis";
-export { ADMIN_USER, DEFAULT_SERVICE_USERS, ROLE_COMMANDS, Role, ServiceUser, renderAclFile } from "./acl";
-export { maxmemoryBytes, renderRedisConf } from "./redis-config";
-export { secretNameFor } from "./credentials";
-export {
-    CONFIG_KEYS,
-    ConfigSource,
-    DEFAULT_SETTINGS,
-    RedisSettings,
-    readSettings,
-    stackConfigSource,
-    stackKubernetesAccess,
-} from "./settings";
+/**
+ * The importable library: `import { DsmRedis } from "dsm-redis"`. Importing registers nothing; only constructing
+ * DsmRedis (or RedisStreamGroups) does.
+ */
+export { DSM_REDIS_TYPE, DsmRedis } from "./dsm-redis";
+export { BusSettings, DSM_REDIS_DEFAULTS, DsmRedisArgs, ResourceAmounts, argumentProblems, resolveArgs } from "./args";
+export { BUS_LABELS, CLIENT_LABEL, OBJECT_NAMES, REDIS_NAME, REDIS_SELECTOR, secretNameFor } from "./build/names";
+export { ADMIN_USER, DEFAULT_SERVICE_USERS, ROLE_COMMANDS, Role, ServiceUser, renderAclFile } from "./render/acl";
+export { REDIS_CONTAINER_PORT } from "./render/layout";
+export { AppendFsync, maxmemoryBytes, renderRedisConf } from "./render/redis-conf";
+export { InvalidArgumentsError, Problem } from "./validation";
 export * from "./stream-groups";
-export { InvalidSettingsError, Problem } from "./validation";

@@ -1,284 +1,316 @@
 /**
- * Plain validators for the bus's settings. Each takes a value and the name the user knows it by (a stack config
- * key such as `dsm-redis:memoryLimit`, or a component argument such as `resources.limits.memory`), and returns the
- * problems it finds. They never throw, so that every bad value is reported at once.
+ * The one judgement of the bus's settings: `settingsProblems` takes resolved settings and returns every problem, each
+ * under the argument path a caller of DsmRedis knows (`resources.limits.memory`, `users[0].name`). The stack config
+ * reader maps those paths to its keys; it has no rules of its own. Validators never throw, so every bad value is
+ * reported at once, and never echo a secret.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ADMIN_USER, KEY_PATTERN, ROLES, Role, ServiceUser } from "./acl";
-import { IMAGE_FORM, ImageReferenceError, parseImageReference, unpinnedReason } from "../policy/image-reference";
-import { QUANTITY_FORM, Quantity, QuantityError, compareQuantities, parseQuantity } from "../policy/quantity";
+import { IMAGE_FORM, ImageReferenceError, parseImageReference, unpinnedReason } from "../k8s-grammar/image-reference";
+import { isDns1123Label, isDns1123Subdomain, isPortNumber } from "../k8s-grammar/names";
+import {
+    Quantity,
+    compareQuantities,
+    isQuantityProblem,
+    parseResourceQuantity,
+    wholeUnits,
+} from "../k8s-grammar/quantity";
+import { ADMIN_USER, KEY_PATTERN, ROLES, Role, ServiceUser } from "./render/acl";
+import { APPENDFSYNC_MODES, MiB, maxmemoryBytes, minMemoryLimitBytes } from "./render/redis-conf";
+import { PROVISIONER_CONNECTIONS, UNKNOWN, checkInputs } from "./stream-groups/inputs";
 
 export interface Problem {
-    /** The config key or argument the problem is about. */
+    /** The argument (or, from the config reader, the config key) the problem is about. */
     readonly field: string;
     /** What is wrong with the value and what would be accepted. */
     readonly message: string;
 }
 
 /**
- * Thrown when settings are invalid; its message lists every problem, one a line. It is a RunError so that the
- * engine prints the message at preview without a stack trace: the user needs the keys, not our frames.
+ * Thrown by DsmRedis for invalid arguments, before it registers anything. An InputPropertiesError, so that the engine
+ * shows each property and its reason when the component is served by a provider; its message lists them all.
  */
-export class InvalidSettingsError extends pulumi.RunError {
+export class InvalidArgumentsError extends pulumi.InputPropertiesError {
     readonly problems: readonly Problem[];
     constructor(problems: readonly Problem[]) {
-        super(`Invalid DSM Redis settings:\n${problems.map((p) => `  - ${p.field}: ${p.message}`).join("\n")}`);
-        this.name = "InvalidSettingsError";
+        super({
+            message: `Invalid DsmRedis arguments:\n${formatProblems(problems)}`,
+            errors: problems.map((p) => ({ propertyPath: p.field, reason: p.message })),
+        });
+        this.name = "InvalidArgumentsError";
         this.problems = problems;
     }
 }
 
-/** Throws InvalidSettingsError when there is any problem. */
-export function assertNoProblems(problems: readonly Problem[]): void {
-    if (problems.length > 0) {
-        throw new InvalidSettingsError(problems);
-    }
+export function formatProblems(problems: readonly Problem[]): string {
+    return problems.map((p) => `  - ${p.field}: ${p.message}`).join("\n");
 }
 
-/** A DNS-1123 label, as Kubernetes names namespaces and most objects (length checked separately). */
-export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A value given as an Output or a Promise: checked once it resolves, skipped until then. */
+export const NOT_YET_KNOWN: unique symbol = Symbol("not yet known");
+type Known<T> = T | typeof NOT_YET_KNOWN;
 
-export function checkNamespace(value: string, field: string): Problem[] {
-    if (value.length > 63 || !DNS1123_LABEL.test(value)) {
-        return [
-            {
-                field,
-                message: `${JSON.stringify(value)} is not a DNS-1123 label; expected at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit, e.g. "dsm"`,
-            },
-        ];
-    }
-    return [];
+/** The settings as `settingsProblems` reads them: any field may be not yet known, any value may be of a wrong type. */
+export interface SettingsToCheck {
+    readonly namespace: Known<unknown>;
+    readonly createNamespace: unknown;
+    readonly image: Known<unknown>;
+    readonly port: Known<unknown>;
+    readonly resources: {
+        readonly requests: { readonly cpu: Known<unknown>; readonly memory: Known<unknown> };
+        readonly limits: { readonly cpu: Known<unknown>; readonly memory: Known<unknown> };
+    };
+    readonly stream: Known<unknown>;
+    readonly groups: Known<unknown>;
+    readonly readinessTimeoutSeconds: Known<unknown>;
+    readonly deleteStreamOnDelete: Known<unknown>;
+    readonly provisionerConnection: unknown;
+    readonly persistence: unknown;
+    readonly storageSize: Known<unknown>;
+    readonly storageClass?: Known<unknown>;
+    readonly appendfsync: unknown;
+    readonly users: unknown;
+    readonly passwords: Readonly<Record<string, Known<unknown>>>;
+    readonly networkPolicy: unknown;
+    readonly clientNamespaces?: Known<unknown>;
 }
 
-export function checkImage(value: string, field: string): Problem[] {
+/** Every problem of the settings, in argument order. */
+export function settingsProblems(s: SettingsToCheck): Problem[] {
+    const problems: Problem[] = [];
+    const check = (field: string, value: unknown, judge: (v: unknown) => string | undefined) => {
+        if (value === NOT_YET_KNOWN) return;
+        const message = judge(value);
+        if (message !== undefined) problems.push({ field, message });
+    };
+    check("namespace", s.namespace, namespaceProblem);
+    check("createNamespace", s.createNamespace, booleanProblem);
+    check("image", s.image, imageProblem);
+    check("port", s.port, portProblem);
+    problems.push(...resourcesProblems(s.resources, s.persistence));
+    problems.push(...streamGroupsProblems(s));
+    check("deleteStreamOnDelete", s.deleteStreamOnDelete, booleanProblem);
+    check("provisionerConnection", s.provisionerConnection, (v) =>
+        oneOfProblem(v, PROVISIONER_CONNECTIONS, "a connection mode"),
+    );
+    check("persistence", s.persistence, booleanProblem);
+    check("storageSize", s.storageSize, (v) => quantityProblem(v, "memory"));
+    if (s.storageClass !== undefined) check("storageClass", s.storageClass, storageClassProblem);
+    check("appendfsync", s.appendfsync, appendfsyncProblem);
+    const users = usersProblems(s.users);
+    problems.push(...users.problems);
+    problems.push(...passwordsProblems(s.passwords, users.names));
+    check("networkPolicy", s.networkPolicy, booleanProblem);
+    if (s.clientNamespaces !== undefined) problems.push(...clientNamespacesProblems(s.clientNamespaces));
+    return problems;
+}
+
+const shown = (value: unknown): string => (value === undefined ? "(unset)" : JSON.stringify(value));
+
+function booleanProblem(value: unknown): string | undefined {
+    return typeof value === "boolean" ? undefined : `${shown(value)} is not a boolean; expected true or false`;
+}
+
+function oneOfProblem(value: unknown, accepted: readonly string[], what: string): string | undefined {
+    return accepted.includes(value as string)
+        ? undefined
+        : `${shown(value)} is not ${what}; expected ${accepted.map((a) => `"${a}"`).join(" or ")}`;
+}
+
+function namespaceProblem(value: unknown): string | undefined {
+    return isDns1123Label(value)
+        ? undefined
+        : `${shown(value)} is not a DNS-1123 label; expected at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit, e.g. "dsm"`;
+}
+
+function imageProblem(value: unknown): string | undefined {
+    if (typeof value !== "string") return `${shown(value)} is not an image reference; expected ${IMAGE_FORM}`;
     try {
         const reason = unpinnedReason(parseImageReference(value));
-        return reason === undefined
-            ? []
-            : [{ field, message: `${JSON.stringify(value)} is not pinned: ${reason}; expected ${IMAGE_FORM}` }];
+        return reason === undefined ? undefined : `${shown(value)} is not pinned: ${reason}; expected ${IMAGE_FORM}`;
     } catch (error) {
-        if (error instanceof ImageReferenceError) {
-            return [
-                {
-                    field,
-                    message: `${JSON.stringify(value)} is not a valid image reference: ${error.reason}; expected ${IMAGE_FORM}`,
-                },
-            ];
-        }
-        throw error;
+        if (!(error instanceof ImageReferenceError)) throw error;
+        return `${shown(value)} is not a valid image reference: ${error.reason}; expected ${IMAGE_FORM}`;
     }
 }
 
-/** A boolean as config text: exactly `true` or `false`. Reports anything else and reads it as false. */
-export function parseBoolean(text: string, field: string, problems: Problem[]): boolean {
-    if (text !== "true" && text !== "false") {
-        problems.push({ field, message: `${JSON.stringify(text)} is not a boolean; expected true or false` });
-    }
-    return text === "true";
+function portProblem(value: unknown): string | undefined {
+    return isPortNumber(value)
+        ? undefined
+        : `${shown(value)} is not a TCP port; expected a whole number from 1 to 65535, e.g. 6379`;
 }
 
-/**
- * Config text that holds JSON. Reports text that does not parse (never echoing a secret's) and returns undefined for
- * it; the caller checks the shape.
- */
-export function parseJson(text: string, field: string, form: string, problems: Problem[], secret = false): unknown {
-    try {
-        return JSON.parse(text);
-    } catch {
-        problems.push({
-            field,
-            message: `${secret ? "the value" : JSON.stringify(text)} is not JSON; expected ${form}`,
-        });
-        return undefined;
-    }
+function quantityProblem(value: unknown, kind: "cpu" | "memory"): string | undefined {
+    const result = parseResourceQuantity(value, kind);
+    return isQuantityProblem(result) ? `${shown(value)}: ${result.problem}; expected ${result.expected}` : undefined;
 }
 
-/** A TCP port: a whole number from 1 to 65535, given as a number or as its decimal text. */
-export function checkPort(value: string | number, field: string): Problem[] {
-    const text = String(value);
-    const port = Number(text);
-    if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
-        return [
-            {
-                field,
-                message: `${JSON.stringify(value)} is not a TCP port; expected a whole number from 1 to 65535, e.g. 6379`,
-            },
-        ];
-    }
-    return [];
-}
-
-/** Parses a positive, non-zero quantity, reporting a problem (and returning undefined) otherwise. */
-export function checkQuantity(
-    value: string | number,
-    field: string,
-    kind: "cpu" | "memory",
-    problems: Problem[],
-): Quantity | undefined {
-    let quantity: Quantity;
-    try {
-        quantity = parseQuantity(value);
-    } catch (error) {
-        if (error instanceof QuantityError) {
-            problems.push({
-                field,
-                message: `${JSON.stringify(value)} is not valid: ${error.reason}; expected ${QUANTITY_FORM}`,
-            });
-            return undefined;
-        }
-        throw error;
-    }
-    const example = kind === "cpu" ? '"100m" or "0.5"' : '"100Mi" or "1Gi"';
-    if (!quantity.hasDigits || quantity.nanos <= 0n) {
-        problems.push({
-            field,
-            message: `${JSON.stringify(value)} is not a positive quantity; expected a value above zero, e.g. ${example}`,
-        });
-        return undefined;
-    }
-    if (kind === "memory" && quantity.suffix === "m") {
-        problems.push({
-            field,
-            message: `${JSON.stringify(value)} means ${value.toString().slice(0, -1)} thousandths of a byte ("m" is milli); for mebibytes write "Mi", e.g. "100Mi"`,
-        });
-        return undefined;
-    }
-    return quantity;
-}
-
-export interface ResourceValues {
-    readonly requests: { readonly cpu: string; readonly memory: string };
-    readonly limits: { readonly cpu: string; readonly memory: string };
-}
-
-/** The names the four resource fields are known by, so that messages speak the caller's language. */
-export interface ResourceFieldNames {
-    readonly requestsCpu: string;
-    readonly requestsMemory: string;
-    readonly limitsCpu: string;
-    readonly limitsMemory: string;
-}
-
-/** Every quantity parses, is positive, and no request exceeds its limit (compared exactly). */
-export function checkResources(values: ResourceValues, names: ResourceFieldNames): Problem[] {
+function resourcesProblems(resources: SettingsToCheck["resources"], persistence: unknown): Problem[] {
     const problems: Problem[] = [];
-    const requestsCpu = checkQuantity(values.requests.cpu, names.requestsCpu, "cpu", problems);
-    const limitsCpu = checkQuantity(values.limits.cpu, names.limitsCpu, "cpu", problems);
-    const requestsMemory = checkQuantity(values.requests.memory, names.requestsMemory, "memory", problems);
-    const limitsMemory = checkQuantity(values.limits.memory, names.limitsMemory, "memory", problems);
-    const pairs: Array<[Quantity | undefined, Quantity | undefined, string, string]> = [
-        [requestsCpu, limitsCpu, names.requestsCpu, names.limitsCpu],
-        [requestsMemory, limitsMemory, names.requestsMemory, names.limitsMemory],
-    ];
-    for (const [request, limit, requestField, limitField] of pairs) {
+    const parsed: Record<string, Quantity | undefined> = {};
+    for (const bound of ["requests", "limits"] as const) {
+        for (const kind of ["cpu", "memory"] as const) {
+            const field = `resources.${bound}.${kind}`;
+            const value = resources[bound][kind];
+            if (value === NOT_YET_KNOWN) continue;
+            const result = parseResourceQuantity(value, kind);
+            if (isQuantityProblem(result)) {
+                problems.push({ field, message: `${shown(value)}: ${result.problem}; expected ${result.expected}` });
+            } else {
+                parsed[field] = result;
+            }
+        }
+    }
+    for (const kind of ["cpu", "memory"] as const) {
+        const request = parsed[`resources.requests.${kind}`];
+        const limit = parsed[`resources.limits.${kind}`];
         if (request !== undefined && limit !== undefined && compareQuantities(request, limit) > 0) {
             problems.push({
-                field: requestField,
-                message: `the request ${JSON.stringify(request.text)} is above the limit ${JSON.stringify(limit.text)} (${limitField}); expected a request at most the limit`,
+                field: `resources.requests.${kind}`,
+                message: `the request ${shown(request.text)} is above the limit ${shown(limit.text)}; expected a request at most the limit`,
+            });
+        }
+    }
+    const memoryLimit = parsed["resources.limits.memory"];
+    if (memoryLimit !== undefined && typeof persistence === "boolean") {
+        const maxmemory = maxmemoryBytes(memoryLimit.text, persistence);
+        const minimum = minMemoryLimitBytes(persistence);
+        if (wholeUnits(memoryLimit) < minimum) {
+            problems.push({
+                field: "resources.limits.memory",
+                message: `${shown(memoryLimit.text)} leaves Redis ${maxmemory < 0n ? 0n : maxmemory / MiB} MiB for data after process overhead${persistence ? " and AOF-rewrite headroom" : ""}; expected at least ${minimum / MiB}Mi`,
             });
         }
     }
     return problems;
 }
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-export function checkStorageClass(value: string, field: string): Problem[] {
-    if (value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
-        return [
-            {
-                field,
-                message: `${JSON.stringify(value)} is not a StorageClass name (a DNS-1123 subdomain); expected e.g. "standard", or unset for the cluster's default`,
-            },
-        ];
+function streamKeyProblem(value: unknown): string | undefined {
+    // The provider's own rules (length, characters) are checked with the groups; this is the bus's rule.
+    if (typeof value !== "string" || !value.startsWith(KEY_PATTERN.slice(0, -1))) {
+        return `${shown(value)} is outside ${KEY_PATTERN}, the only keys the ACL users may touch; expected e.g. "dsm:events"`;
     }
-    return [];
+    return undefined;
 }
 
-/** The stream must lie in the key pattern the ACL users are confined to, or no service could use it. */
-export function checkStreamKey(value: string, field: string): Problem[] {
-    if (!value.startsWith(KEY_PATTERN.slice(0, -1))) {
-        return [
-            {
-                field,
-                message: `${JSON.stringify(value)} is outside ${KEY_PATTERN}, the only keys the ACL users may touch; expected e.g. "dsm:events"`,
-            },
-        ];
+/**
+ * The stream-groups provider's own check, run now rather than at its `check`, under the same argument names; then
+ * the bus's rule for a stream key the provider accepts.
+ */
+function streamGroupsProblems(s: SettingsToCheck): Problem[] {
+    const asInput = (v: unknown) => (v === NOT_YET_KNOWN ? UNKNOWN : v);
+    const problems = checkInputs({
+        stream: asInput(s.stream),
+        groups: asInput(s.groups),
+        readinessTimeoutSeconds: asInput(s.readinessTimeoutSeconds),
+        connection: UNKNOWN,
+    }).map((f) => ({ field: f.property, message: f.reason }));
+    const keyProblem = s.stream === NOT_YET_KNOWN ? undefined : streamKeyProblem(s.stream);
+    if (keyProblem !== undefined && !problems.some((p) => p.field === "stream")) {
+        problems.unshift({ field: "stream", message: keyProblem });
     }
-    return [];
+    return problems;
+}
+
+function storageClassProblem(value: unknown): string | undefined {
+    return isDns1123Subdomain(value)
+        ? undefined
+        : `${shown(value)} is not a StorageClass name (a DNS-1123 subdomain); expected e.g. "standard", or unset for the cluster's default`;
+}
+
+function appendfsyncProblem(value: unknown): string | undefined {
+    return (APPENDFSYNC_MODES as readonly unknown[]).includes(value)
+        ? undefined
+        : `${shown(value)} is not an fsync policy; expected "everysec" (lose at most about a second on a node crash) or "always" (fsync before every reply)`;
 }
 
 /** The users' form, for messages. */
-export const USERS_FORM = `a JSON list such as [{"name": "sprint-service", "roles": ["publish", "consume"]}], roles from ${ROLES.join(", ")}`;
+export const USERS_FORM = `a list such as [{"name": "sprint-service", "roles": ["publish", "consume"]}], roles from ${ROLES.join(", ")}`;
+
+/** A user name is also part of its Secret's name, `redis-<name>`, which must stay a DNS-1123 label. */
+const MAX_USER_NAME_LENGTH = 50;
 
 /**
- * ACL users, each a DNS-1123 label of at most 50 characters (it is also part of its Secret's name, `redis-<name>`),
- * neither `default` nor the admin, listed once, with roles from ROLES. Returns the valid ones (roles deduplicated)
- * with the problems, so that a caller can go on checking what refers to them.
+ * ACL users: each a DNS-1123 label of at most 50 characters, neither `default` nor the admin, listed once, with roles
+ * from ROLES. Returns the names of the valid ones, so that passwords can be checked against them.
  */
-export function checkUsers(value: unknown, field: string): { users: ServiceUser[]; problems: Problem[] } {
+function usersProblems(value: unknown): { names: string[]; problems: Problem[] } {
     if (!Array.isArray(value) || value.length === 0) {
-        return { users: [], problems: [{ field, message: `must be a non-empty list; expected ${USERS_FORM}` }] };
+        return {
+            names: [],
+            problems: [{ field: "users", message: `must be a non-empty list; expected ${USERS_FORM}` }],
+        };
     }
     const problems: Problem[] = [];
-    const seen = new Set<string>();
-    const users: ServiceUser[] = [];
+    const names: string[] = [];
     value.forEach((entry: unknown, index) => {
-        const at = `[${index}]`;
-        const user = entry as { name?: unknown; roles?: unknown };
-        if (typeof user?.name !== "string" || user.name.length > 50 || !DNS1123_LABEL.test(user.name)) {
+        const field = `users[${index}]`;
+        const user = entry as { name?: unknown; roles?: unknown } | null;
+        if (!isDns1123Label(user?.name, MAX_USER_NAME_LENGTH)) {
             problems.push({
-                field,
-                message: `${at}.name ${JSON.stringify(user?.name)} is not a DNS-1123 label of at most 50 characters; expected e.g. "sprint-service"`,
+                field: `${field}.name`,
+                message: `${shown(user?.name)} is not a DNS-1123 label of at most ${MAX_USER_NAME_LENGTH} characters; expected e.g. "sprint-service"`,
             });
             return;
         }
-        if (user.name === "default" || user.name === ADMIN_USER) {
-            problems.push({ field, message: `${at}.name "${user.name}" is reserved; expected a service's own name` });
+        const name = user.name;
+        if (name === "default" || name === ADMIN_USER) {
+            problems.push({ field: `${field}.name`, message: `"${name}" is reserved; expected a service's own name` });
             return;
         }
-        if (seen.has(user.name)) {
-            problems.push({ field, message: `${at}.name "${user.name}" is listed twice` });
+        if (names.includes(name)) {
+            problems.push({ field: `${field}.name`, message: `"${name}" is listed twice` });
             return;
         }
-        seen.add(user.name);
+        names.push(name);
         const roles = user.roles;
-        if (
-            !Array.isArray(roles) ||
-            roles.length === 0 ||
-            !roles.every((r) => (ROLES as readonly unknown[]).includes(r))
-        ) {
+        if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) {
             problems.push({
-                field,
-                message: `${at}.roles ${JSON.stringify(roles)} is not a non-empty list of ${ROLES.map((r) => `"${r}"`).join(", ")}`,
+                field: `${field}.roles`,
+                message: `${shown(roles)} is not a non-empty list of ${ROLES.map((r) => `"${r}"`).join(", ")}`,
             });
-            return;
         }
-        users.push({ name: user.name, roles: [...new Set(roles as Role[])] });
     });
-    return { users, problems };
+    return { names, problems };
+}
+
+/** The users with their roles deduplicated, for the renderers; call only on users without problems. */
+export function normalisedUsers(users: readonly ServiceUser[]): ServiceUser[] {
+    return users.map((u) => ({ name: u.name, roles: [...new Set(u.roles)] }));
 }
 
 /** A password set by the user: at least 16 characters without white space. The message never shows the value. */
-export function checkPassword(user: string, value: unknown, field: string): Problem[] {
-    if (typeof value !== "string" || value.length < 16 || /\s/.test(value)) {
-        return [
-            {
+export const MIN_PASSWORD_LENGTH = 16;
+
+export function passwordsProblems(passwords: SettingsToCheck["passwords"], userNames: readonly string[]): Problem[] {
+    const known = [ADMIN_USER, ...userNames];
+    const problems: Problem[] = [];
+    for (const [user, password] of Object.entries(passwords)) {
+        const field = `passwords.${user}`;
+        if (!known.includes(user)) {
+            problems.push({ field, message: `${shown(user)} is not a user; expected one of ${known.join(", ")}` });
+        } else if (
+            password !== NOT_YET_KNOWN &&
+            (typeof password !== "string" || password.length < MIN_PASSWORD_LENGTH || /\s/.test(password))
+        ) {
+            problems.push({
                 field,
-                message: `the password of ${user} is not a string of at least 16 characters without white space`,
-            },
-        ];
+                message: `the password of ${user} is not a string of at least ${MIN_PASSWORD_LENGTH} characters without white space`,
+            });
+        }
     }
-    return [];
+    return problems;
 }
 
-/** Passwords may be set only for the users there are: the admin and the service users. */
-export function checkPasswordUsers(names: readonly string[], users: readonly ServiceUser[], field: string): Problem[] {
-    const known = [ADMIN_USER, ...users.map((u) => u.name)];
-    return names
-        .filter((name) => !known.includes(name))
-        .map((name) => ({
-            field,
-            message: `names ${JSON.stringify(name)}, which is not a user; expected one of ${known.join(", ")}`,
-        }));
+const NAMESPACES_FORM = 'a non-empty list of namespaces, e.g. ["dsm", "dsm-workers"]';
+
+function clientNamespacesProblems(value: unknown): Problem[] {
+    if (value === NOT_YET_KNOWN) return [];
+    // An empty list would render a NetworkPolicy `In` expression with no values, which the API server refuses.
+    if (!Array.isArray(value) || value.length === 0) {
+        return [{ field: "clientNamespaces", message: `${shown(value)} is not ${NAMESPACES_FORM}` }];
+    }
+    return value.flatMap((ns, i) => {
+        const message = ns === NOT_YET_KNOWN ? undefined : namespaceProblem(ns);
+        return message === undefined ? [] : [{ field: `clientNamespaces[${i}]`, message }];
+    });
 }

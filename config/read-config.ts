@@ -1,133 +1,12 @@
 /**
- * The stack configuration of the bus: every knob, its default, and how it is read and validated.
- * This is the one place that knows config keys; the component only sees typed values.
+ * The stack program's config layer: reads the `dsm-redis:*` keys as text, turns each into the DsmRedis argument it
+ * sets, and has `resolveArgs`, the component's own validation, judge the result. Its only rules of its own are those
+ * of text: a misspelt key, JSON that does not parse. Every problem is reported at once, under its key.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_HARDENING_SETTINGS, HardeningSettings, readHardeningSettings } from "./settings-hardening";
-import { DEFAULT_STREAM_SETTINGS, StreamSettings, readStreamSettings } from "./settings-stream";
-import {
-    Problem,
-    assertNoProblems,
-    checkImage,
-    checkNamespace,
-    checkPort,
-    checkResources,
-    checkStreamKey,
-    parseBoolean,
-} from "./validation";
-
-/** The bus's settings as plain, validated values. */
-export interface RedisSettings extends StreamSettings, HardeningSettings {
-    readonly namespace: string;
-    readonly createNamespace: boolean;
-    readonly image: string;
-    readonly port: number;
-    readonly resources: {
-        readonly requests: { readonly cpu: string; readonly memory: string };
-        readonly limits: { readonly cpu: string; readonly memory: string };
-    };
-}
-
-/** The defaults equal the manifest in the design document (redis-service-setup.md, section 3). */
-export const DEFAULT_SETTINGS: RedisSettings = {
-    namespace: "dsm",
-    createNamespace: true,
-    image: "redis:7.2-alpine",
-    port: 6379,
-    resources: {
-        requests: { cpu: "100m", memory: "100Mi" },
-        limits: { cpu: "200m", memory: "200Mi" },
-    },
-    ...DEFAULT_STREAM_SETTINGS,
-    ...DEFAULT_HARDENING_SETTINGS,
-};
-
-/** One row of the config table: the key (without the project prefix), its default and what it means. */
-export interface ConfigKey {
-    readonly key: string;
-    readonly default: string;
-    readonly description: string;
-    /** A secret key: set with `pulumi config set --secret`, never shown in Pulumi.dev.yaml in plaintext. */
-    readonly secret?: boolean;
-}
-
-/** Every key the program reads. README's table mirrors this list; a test keeps the two in step. */
-export const CONFIG_KEYS: readonly ConfigKey[] = [
-    { key: "namespace", default: "dsm", description: "Namespace for the bus; a DNS-1123 label." },
-    {
-        key: "createNamespace",
-        default: "true",
-        description:
-            "Create the namespace (false when another stack owns it; it should then enforce the restricted Pod Security Standard).",
-    },
-    {
-        key: "image",
-        default: "redis:7.2-alpine",
-        description: "Redis image; pinned by a tag other than latest, or a digest.",
-    },
-    { key: "port", default: "6379", description: "Port of Service `redis` (the container always listens on 6379)." },
-    { key: "cpuRequest", default: "100m", description: "CPU request of the redis container." },
-    { key: "cpuLimit", default: "200m", description: "CPU limit of the redis container." },
-    { key: "memoryRequest", default: "100Mi", description: "Memory request of the redis container." },
-    {
-        key: "memoryLimit",
-        default: "200Mi",
-        description: "Memory limit of the redis container; sets maxmemory (92 MiB for 200Mi, see below).",
-    },
-    {
-        key: "stream",
-        default: "dsm:events",
-        description: "Key of the event stream, in `dsm:*`; changing it creates a new stream.",
-    },
-    {
-        key: "groups",
-        default: '["sprint-service","project-service","backlog-service"]',
-        description:
-            'Consumer groups, a JSON list of names or `{"name","startId"}`; startId `0` (default: the whole history) or `$`.',
-    },
-    {
-        key: "readinessTimeoutSeconds",
-        default: "300",
-        description: "How long provisioning the stream waits for Redis to answer.",
-    },
-    {
-        key: "deleteStreamOnDelete",
-        default: "false",
-        description: "Delete the stream and its events on destroy (events are kept by default).",
-    },
-    {
-        key: "provisionerConnection",
-        default: "port-forward",
-        description:
-            "How `pulumi up` reaches Redis: `port-forward` (through the Kubernetes API) or `direct` (in-cluster).",
-    },
-    {
-        key: "persistence",
-        default: "true",
-        description: "A PersistentVolumeClaim with AOF; `false` for throwaway stacks (emptyDir).",
-    },
-    { key: "storageSize", default: "1Gi", description: "Size of the data volume." },
-    { key: "storageClass", default: "(cluster default)", description: "StorageClass of the data volume." },
-    { key: "appendfsync", default: "everysec", description: "AOF fsync policy: `everysec` or `always`." },
-    {
-        key: "users",
-        default:
-            '[{"name":"sprint-service","roles":["publish","consume"]},{"name":"project-orchestrator","roles":["publish"]},{"name":"project-service","roles":["consume"]},{"name":"backlog-service","roles":["consume"]}]',
-        description: "One ACL user per service, with roles `publish` and/or `consume`.",
-    },
-    {
-        key: "passwords",
-        default: "(generated)",
-        description: "Secret JSON object of user (or `dsm-admin`) to password; unset users get a generated one.",
-        secret: true,
-    },
-    { key: "networkPolicy", default: "true", description: "Admit port 6379 only from labelled client pods." },
-    {
-        key: "clientNamespaces",
-        default: "(the bus's namespace)",
-        description: 'Namespaces whose labelled pods may connect, a JSON list such as `["dsm","dsm-workers"]`.',
-    },
-];
+import { DsmRedisArgs, argumentProblems } from "../components/args";
+import { Problem, formatProblems } from "../components/validation";
+import { CONFIG_KEYS, ConfigKey } from "./keys";
 
 /** Where settings come from: a `pulumi.Config` in the program, a plain map in tests. */
 export interface ConfigSource {
@@ -144,7 +23,7 @@ export function stackConfigSource(): ConfigSource {
     const project = pulumi.getProject();
     return {
         project,
-        // The raw text, secrets included, without the SDK's warning: settings never echo a secret key's value.
+        // The raw text, secrets included, without the SDK's warning: messages never echo a secret key's value.
         get: (key) => pulumi.runtime.getConfig(`${project}:${key}`),
         keys: () =>
             Object.keys(pulumi.runtime.allConfig())
@@ -154,14 +33,82 @@ export function stackConfigSource(): ConfigSource {
 }
 
 /**
- * Reads and validates every setting. Throws InvalidSettingsError listing each bad key with the value given and
- * the accepted form, before any resource is registered.
+ * Thrown for an invalid stack config; its message lists every problem, one a line, under the keys the user set. A
+ * RunError, so that the engine prints it at preview without a stack trace: the user needs the keys, not our frames.
  */
-export function readSettings(source: ConfigSource): RedisSettings {
+export class InvalidSettingsError extends pulumi.RunError {
+    readonly problems: readonly Problem[];
+    constructor(problems: readonly Problem[]) {
+        super(`Invalid DSM Redis settings:\n${formatProblems(problems)}`);
+        this.name = "InvalidSettingsError";
+        this.problems = problems;
+    }
+}
+
+/** What a JSON key should hold, for its parse error. */
+const JSON_FORMS: Readonly<Record<string, string>> = {
+    groups: 'a JSON list of group names or {"name", "startId"} objects, e.g. ["sprint-service", {"name": "audit", "startId": "$"}]',
+    users: 'a JSON list such as [{"name": "sprint-service", "roles": ["publish", "consume"]}]',
+    passwords:
+        "a secret JSON object of user name to password, set with: pulumi config set --secret --path 'passwords.sprint-service' <password>",
+    clientNamespaces: 'a JSON list of namespaces, e.g. ["dsm", "dsm-workers"]',
+};
+
+/** A key's text as the argument's value, or a problem when the text cannot be read at all. */
+function argumentValue(key: ConfigKey, text: string): { value: unknown } | { problem: string } {
+    switch (key.kind) {
+        case "text":
+            return { value: text };
+        // Text that is not a boolean or a number is passed on as it is, for the component to refuse in its own words.
+        case "boolean":
+            return { value: text === "true" ? true : text === "false" ? false : text };
+        case "number":
+            return { value: /^\d+(\.\d+)?$/.test(text) ? Number(text) : text };
+        case "json":
+        case "secret-json":
+            try {
+                const parsed: unknown = JSON.parse(text);
+                if (key.key === "groups" && Array.isArray(parsed)) {
+                    return { value: parsed.map((g: unknown) => (typeof g === "string" ? { name: g } : g)) };
+                }
+                if (
+                    key.kind === "secret-json" &&
+                    (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+                ) {
+                    return { problem: `is not an object; expected ${JSON_FORMS[key.key]}` };
+                }
+                return { value: parsed };
+            } catch {
+                const shown = key.kind === "secret-json" ? "the value" : JSON.stringify(text);
+                return { problem: `${shown} is not JSON; expected ${JSON_FORMS[key.key]}` };
+            }
+    }
+}
+
+/** Sets `value` at a dotted path (`resources.limits.memory`) of a nested object. */
+function setAt(target: Record<string, unknown>, path: string, value: unknown): void {
+    const parts = path.split(".");
+    let node = target;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[parts[parts.length - 1]] = value;
+}
+
+/** The config key an argument path belongs to, and what of the path is left (`[0].name`). */
+function keyOfArgument(field: string): { key: string; rest: string } {
+    const owner = CONFIG_KEYS.filter(
+        (k) => field === k.argument || field.startsWith(`${k.argument}.`) || field.startsWith(`${k.argument}[`),
+    ).sort((a, b) => b.argument.length - a.argument.length)[0];
+    if (owner === undefined) return { key: field, rest: "" };
+    return { key: owner.key, rest: field.slice(owner.argument.length).replace(/^\./, "") };
+}
+
+/**
+ * Reads the stack config into DsmRedis arguments, validated by the component's own rules. Throws an
+ * InvalidSettingsError listing each bad key with the value given and the accepted form.
+ */
+export function readConfig(source: ConfigSource): DsmRedisArgs {
     const problems: Problem[] = [];
     const name = (key: string) => `${source.project}:${key}`;
-    const text = (key: string, fallback: string) => source.get(key) ?? fallback;
-
     const known = new Set(CONFIG_KEYS.map((k) => k.key));
     for (const key of source.keys()) {
         if (!known.has(key)) {
@@ -172,73 +119,19 @@ export function readSettings(source: ConfigSource): RedisSettings {
         }
     }
 
-    const namespace = text("namespace", DEFAULT_SETTINGS.namespace);
-    problems.push(...checkNamespace(namespace, name("namespace")));
-
-    const createNamespace = parseBoolean(
-        text("createNamespace", String(DEFAULT_SETTINGS.createNamespace)),
-        name("createNamespace"),
-        problems,
-    );
-
-    const image = text("image", DEFAULT_SETTINGS.image);
-    problems.push(...checkImage(image, name("image")));
-
-    const portText = text("port", String(DEFAULT_SETTINGS.port));
-    problems.push(...checkPort(portText, name("port")));
-
-    const resources = {
-        requests: {
-            cpu: text("cpuRequest", DEFAULT_SETTINGS.resources.requests.cpu),
-            memory: text("memoryRequest", DEFAULT_SETTINGS.resources.requests.memory),
-        },
-        limits: {
-            cpu: text("cpuLimit", DEFAULT_SETTINGS.resources.limits.cpu),
-            memory: text("memoryLimit", DEFAULT_SETTINGS.resources.limits.memory),
-        },
-    };
-    problems.push(
-        ...checkResources(resources, {
-            requestsCpu: name("cpuRequest"),
-            requestsMemory: name("memoryRequest"),
-            limitsCpu: name("cpuLimit"),
-            limitsMemory: name("memoryLimit"),
-        }),
-    );
-
-    const streamSettings = readStreamSettings((key) => source.get(key), name, problems);
-    if (!problems.some((p) => p.field === name("stream"))) {
-        problems.push(...checkStreamKey(streamSettings.stream, name("stream")));
+    const args: Record<string, unknown> = {};
+    for (const key of CONFIG_KEYS) {
+        const text = source.get(key.key);
+        if (text === undefined) continue;
+        const read = argumentValue(key, text);
+        if ("problem" in read) problems.push({ field: name(key.key), message: read.problem });
+        else setAt(args, key.argument, read.value);
     }
-    const memoryLimitValid = !problems.some((p) => p.field === name("memoryLimit"));
-    const hardening = readHardeningSettings(
-        (key) => source.get(key),
-        name,
-        memoryLimitValid ? resources.limits.memory : undefined,
-        problems,
-    );
 
-    assertNoProblems(problems);
-    return {
-        ...streamSettings,
-        ...hardening,
-        namespace,
-        createNamespace,
-        image,
-        port: Number(portText),
-        resources,
-    };
-}
-
-/** What the stack's Kubernetes provider connects with, so that the port-forward goes the same way. */
-export interface KubernetesAccess {
-    /** `kubernetes:kubeconfig` (contents or a path), a secret; unset means the default kubeconfig, as kubectl. */
-    readonly kubeconfig?: pulumi.Output<string>;
-    /** `kubernetes:context`; unset means the kubeconfig's current context. */
-    readonly context?: string;
-}
-
-export function stackKubernetesAccess(): KubernetesAccess {
-    const config = new pulumi.Config("kubernetes");
-    return { kubeconfig: config.getSecret("kubeconfig"), context: config.get("context") };
+    for (const problem of argumentProblems(args as DsmRedisArgs)) {
+        const { key, rest } = keyOfArgument(problem.field);
+        problems.push({ field: name(key), message: rest === "" ? problem.message : `${rest}: ${problem.message}` });
+    }
+    if (problems.length > 0) throw new InvalidSettingsError(problems);
+    return args as DsmRedisArgs;
 }

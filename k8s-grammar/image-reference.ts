@@ -101,23 +101,30 @@ export function parseImageReference(text: string): ImageReference {
 }
 
 function splitDomain(text: string, name: string): { domain: string; path: string } {
-    const slash = name.indexOf("/");
-    const first = slash === -1 ? "" : name.slice(0, slash);
-    const isDomain =
-        slash !== -1 &&
-        (first.includes(".") || first.includes(":") || first === "localhost" || first.toLowerCase() !== first);
-    if (!isDomain) {
-        return { domain: DEFAULT_DOMAIN, path: slash === -1 ? `library/${name}` : name };
-    }
-    if (!DOMAIN_PATTERN.test(first)) {
-        throw new ImageReferenceError(text, `the registry "${first}" is not a host name with an optional :port`);
-    }
-    const path = name.slice(slash + 1);
-    const domain = first === "index.docker.io" ? DEFAULT_DOMAIN : first;
-    if (domain === DEFAULT_DOMAIN && !path.includes("/")) {
-        return { domain, path: `library/${path}` };
+    const { domain, path, registry } = splitRepository(name);
+    if (registry !== undefined && !DOMAIN_PATTERN.test(registry)) {
+        throw new ImageReferenceError(text, `the registry "${registry}" is not a host name with an optional :port`);
     }
     return { domain, path };
+}
+
+/**
+ * Splits a repository name into registry and path, and normalises Docker Hub's names as Docker does: no registry, or
+ * `index.docker.io`, is `docker.io`, and an official image gets `library/` (`redis` is `docker.io/library/redis`).
+ * The first component is a registry only when it contains "." or ":", is "localhost", or has upper case.
+ * `registry` is the registry as written, when there is one. Patterns (`registry.example.com/team/*`) split the same way.
+ */
+export function splitRepository(name: string): { domain: string; path: string; registry?: string } {
+    const slash = name.indexOf("/");
+    const first = slash === -1 ? "" : name.slice(0, slash);
+    const hasRegistry =
+        slash !== -1 &&
+        (first.includes(".") || first.includes(":") || first === "localhost" || first.toLowerCase() !== first);
+    const registry = hasRegistry ? first : undefined;
+    const path = hasRegistry ? name.slice(slash + 1) : name;
+    const domain = registry === undefined || registry === "index.docker.io" ? DEFAULT_DOMAIN : registry;
+    const official = domain === DEFAULT_DOMAIN && !path.includes("/");
+    return { domain, path: official ? `library/${path}` : path, registry };
 }
 
 function checkDigest(text: string, digest: string): void {

@@ -42,6 +42,12 @@ const DECIMAL_SUFFIXES: Readonly<Record<string, number>> = {
 
 const QUANTITY_PATTERN = /^([+-]?)(\d*)(?:\.(\d*))?(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[numkMGTPE]?)$/;
 
+/**
+ * A quantity with digits and no minus sign, as a JSON Schema `pattern`, so that a policy config names a bad value when
+ * the pack loads. Zero and `m` of memory still match; the checks that read the value refuse those.
+ */
+export const QUANTITY_SCHEMA_PATTERN = String.raw`^\+?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[numkMGTPE])?$`;
+
 /** What every error message says the accepted form is. */
 export const QUANTITY_FORM =
     'a Kubernetes quantity: a decimal number with an optional case-sensitive suffix (binary Ki Mi Gi Ti Pi Ei, decimal n u m k M G T P E, or an exponent such as 1e3), e.g. "200Mi" or "100m"';
@@ -138,4 +144,52 @@ export function wholeUnits(quantity: Quantity): bigint {
 /** Exact comparison: negative, zero or positive as a is less than, equal to or greater than b. */
 export function compareQuantities(a: Quantity, b: Quantity): number {
     return a.nanos < b.nanos ? -1 : a.nanos > b.nanos ? 1 : 0;
+}
+
+export type ResourceKind = "cpu" | "memory";
+
+/** An example of a good value of each kind, for messages. */
+export const QUANTITY_EXAMPLES: Readonly<Record<ResourceKind, string>> = {
+    cpu: '"100m" or "0.5"',
+    memory: '"128Mi" or "1Gi"',
+};
+
+/** What is wrong with a value given as a container's cpu or memory, and what is accepted instead. */
+export interface QuantityProblem {
+    readonly problem: string;
+    readonly expected: string;
+}
+
+/**
+ * Parses a cpu or memory amount as a container request, limit or volume size must be: a valid quantity, above zero,
+ * with digits (Kubernetes reads `Gi` alone as zero), and for memory not in `m` (thousandths of a byte). The one
+ * judgement behind the component's arguments and the policy pack's resources-bounded.
+ */
+export function parseResourceQuantity(value: unknown, kind: ResourceKind): Quantity | QuantityProblem {
+    if (typeof value !== "string" && typeof value !== "number") {
+        return { problem: "it is not a quantity", expected: QUANTITY_FORM };
+    }
+    let quantity: Quantity;
+    try {
+        quantity = parseQuantity(value);
+    } catch (error) {
+        if (!(error instanceof QuantityError)) throw error;
+        return { problem: `it is not a valid quantity: ${error.reason}`, expected: QUANTITY_FORM };
+    }
+    const positive = `a positive quantity such as ${QUANTITY_EXAMPLES[kind]}`;
+    if (!quantity.hasDigits) {
+        return { problem: "it has no digits, which Kubernetes silently reads as zero", expected: positive };
+    }
+    if (quantity.nanos <= 0n) return { problem: "it is not above zero", expected: positive };
+    if (kind === "memory" && quantity.suffix === "m") {
+        return {
+            problem: 'the suffix "m" is milli: this is thousandths of a byte',
+            expected: 'mebibytes as "Mi", e.g. "128Mi"',
+        };
+    }
+    return quantity;
+}
+
+export function isQuantityProblem(result: Quantity | QuantityProblem): result is QuantityProblem {
+    return "problem" in result;
 }

@@ -9,8 +9,9 @@ import {
     ImageReference,
     ImageReferenceError,
     parseImageReference,
+    splitRepository,
     unpinnedReason,
-} from "./image-reference";
+} from "../k8s-grammar/image-reference";
 import { isUnknown } from "./unknown";
 import { Json, containersOf, shown, workloadOf } from "./workloads";
 
@@ -51,17 +52,13 @@ export function parseAllowPattern(text: string): AllowPattern {
     const slash = text.lastIndexOf("/");
     const colon = text.lastIndexOf(":");
     const hasTag = colon > slash;
-    const repo = hasTag ? text.slice(0, colon) : text;
+    const { domain, path } = splitRepository(hasTag ? text.slice(0, colon) : text);
     const tag = hasTag ? text.slice(colon + 1) : undefined;
-    const first = repo.includes("/") ? repo.slice(0, repo.indexOf("/")) : "";
-    const hasDomain = first !== "" && (first.includes(".") || first.includes(":") || first === "localhost");
-    let normalised = hasDomain ? repo : `docker.io/${repo}`;
-    if (normalised.startsWith("index.docker.io/"))
-        normalised = `docker.io/${normalised.slice("index.docker.io/".length)}`;
-    if (normalised.startsWith("docker.io/") && !normalised.slice("docker.io/".length).includes("/")) {
-        normalised = `docker.io/library/${normalised.slice("docker.io/".length)}`;
-    }
-    return { text, repository: globToRegExp(normalised), tag: tag === undefined ? undefined : globToRegExp(tag) };
+    return {
+        text,
+        repository: globToRegExp(`${domain}/${path}`),
+        tag: tag === undefined ? undefined : globToRegExp(tag),
+    };
 }
 
 function isAllowed(reference: ImageReference, patterns: readonly AllowPattern[]): boolean {

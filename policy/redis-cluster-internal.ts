@@ -8,7 +8,7 @@
  */
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { formatFinding } from "./finding";
-import { ImageReferenceError, parseImageReference } from "./image-reference";
+import { ImageReferenceError, parseImageReference } from "../k8s-grammar/image-reference";
 import { isUnknown, rawProps } from "./unknown";
 import { Json, containersOf, displayName, objectAt, shown, workloadOf } from "./workloads";
 

@@ -4,7 +4,15 @@
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { Finding, validateWith } from "./finding";
-import { QUANTITY_FORM, Quantity, QuantityError, compareQuantities, parseQuantity } from "./quantity";
+import {
+    QUANTITY_EXAMPLES,
+    Quantity,
+    QUANTITY_SCHEMA_PATTERN,
+    ResourceKind,
+    compareQuantities,
+    isQuantityProblem,
+    parseResourceQuantity,
+} from "../k8s-grammar/quantity";
 import { isUnknown } from "./unknown";
 import { Json, containersOf, objectAt, shown, workloadOf } from "./workloads";
 
@@ -17,25 +25,20 @@ export interface ResourcesBoundedConfig {
 
 export const RESOURCES_BOUNDED_DEFAULTS: ResourcesBoundedConfig = { maxCpu: "1", maxMemory: "1Gi" };
 
-const RESOURCES = ["cpu", "memory"] as const;
-type ResourceName = (typeof RESOURCES)[number];
+const RESOURCES: readonly ResourceKind[] = ["cpu", "memory"];
 
-const EXAMPLES: Record<ResourceName, string> = { cpu: '"100m" or "0.5"', memory: '"128Mi" or "1Gi"' };
-
-/** Parses a configured maximum, failing loudly: a broken policy config must not quietly admit everything. */
-function parseMaximum(value: string, key: string): Quantity {
-    try {
-        const q = parseQuantity(value);
-        if (!q.hasDigits || q.nanos <= 0n) throw new QuantityError(value, "it must be above zero");
-        return q;
-    } catch (error) {
-        if (error instanceof QuantityError) {
-            throw new Error(
-                `resources-bounded config ${key} = ${JSON.stringify(value)}: ${error.reason}; expected ${QUANTITY_FORM}`,
-            );
-        }
-        throw error;
+/**
+ * Parses a configured maximum, failing loudly: a broken policy config must not quietly admit everything. The config
+ * schema's pattern refuses most bad values when the pack loads; this catches the rest (zero, `m` of memory).
+ */
+function parseMaximum(value: string, key: string, kind: ResourceKind): Quantity {
+    const quantity = parseResourceQuantity(value, kind);
+    if (isQuantityProblem(quantity)) {
+        throw new Error(
+            `resources-bounded config ${key} = ${JSON.stringify(value)}: ${quantity.problem}; expected ${quantity.expected}`,
+        );
     }
+    return quantity;
 }
 
 /** The findings of resources-bounded for one resource. */
@@ -47,9 +50,9 @@ export function checkResourcesBounded(
 ): Finding[] {
     const workload = workloadOf(type, props, name);
     if (workload === undefined) return [];
-    const maxima: Record<ResourceName, Quantity> = {
-        cpu: parseMaximum(config.maxCpu, "maxCpu"),
-        memory: parseMaximum(config.maxMemory, "maxMemory"),
+    const maxima: Record<ResourceKind, Quantity> = {
+        cpu: parseMaximum(config.maxCpu, "maxCpu", "cpu"),
+        memory: parseMaximum(config.maxMemory, "maxMemory", "memory"),
     };
     const findings: Finding[] = [];
     // Ephemeral containers may not declare resources (the API server rejects them), so they are not checked.
@@ -71,44 +74,13 @@ export function checkResourcesBounded(
                     findings.push({
                         ...at,
                         problem: `the ${resource} ${bound === "requests" ? "request" : "limit"} is missing`,
-                        expected: `a positive quantity such as ${EXAMPLES[resource]}`,
+                        expected: `a positive quantity such as ${QUANTITY_EXAMPLES[resource]}`,
                     });
                     continue;
                 }
-                if (typeof value !== "string" && typeof value !== "number") {
-                    findings.push({ ...at, problem: "not a quantity", expected: QUANTITY_FORM });
-                    continue;
-                }
-                let quantity: Quantity;
-                try {
-                    quantity = parseQuantity(value);
-                } catch (error) {
-                    if (!(error instanceof QuantityError)) throw error;
-                    findings.push({ ...at, problem: `not a valid quantity: ${error.reason}`, expected: QUANTITY_FORM });
-                    continue;
-                }
-                if (!quantity.hasDigits) {
-                    findings.push({
-                        ...at,
-                        problem: "it has no digits, which Kubernetes silently reads as zero",
-                        expected: `a positive quantity such as ${EXAMPLES[resource]}`,
-                    });
-                    continue;
-                }
-                if (quantity.nanos <= 0n) {
-                    findings.push({
-                        ...at,
-                        problem: "it is not above zero",
-                        expected: `a positive quantity such as ${EXAMPLES[resource]}`,
-                    });
-                    continue;
-                }
-                if (resource === "memory" && quantity.suffix === "m") {
-                    findings.push({
-                        ...at,
-                        problem: 'the suffix "m" is milli: this is thousandths of a byte',
-                        expected: 'mebibytes as "Mi", e.g. "128Mi"',
-                    });
+                const quantity = parseResourceQuantity(value, resource);
+                if (isQuantityProblem(quantity)) {
+                    findings.push({ ...at, ...quantity });
                     continue;
                 }
                 parsed[bound] = quantity;
@@ -148,13 +120,15 @@ export const resourcesBounded: ResourceValidationPolicy = {
         properties: {
             maxCpu: {
                 type: "string",
+                pattern: QUANTITY_SCHEMA_PATTERN,
                 default: RESOURCES_BOUNDED_DEFAULTS.maxCpu,
-                description: "Largest cpu limit, a quantity.",
+                description: 'Largest cpu limit, a Kubernetes quantity such as "1" or "500m".',
             },
             maxMemory: {
                 type: "string",
+                pattern: QUANTITY_SCHEMA_PATTERN,
                 default: RESOURCES_BOUNDED_DEFAULTS.maxMemory,
-                description: "Largest memory limit, a quantity.",
+                description: 'Largest memory limit, a Kubernetes quantity such as "1Gi" or "512Mi".',
             },
         },
     },

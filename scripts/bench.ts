@@ -6,13 +6,14 @@
  *      AOF always and persistence off, as ratios to persistence off;
  *  (c) the restart time to load N events from the AOF, and a full bus: as many as maxmemory admits.
  */
+import "./lib/require-node";
 import { randomBytes } from "crypto";
 import Redis, { RedisOptions } from "ioredis";
 import * as os from "os";
 import * as path from "path";
 import * as fs from "fs";
-import { ADMIN_USER, DEFAULT_SERVICE_USERS, renderAclFile, sha256Hex } from "../components/acl";
-import { AppendFsync, renderRedisConf } from "../components/redis-config";
+import { ADMIN_USER, DEFAULT_SERVICE_USERS, renderAclFile, sha256Hex } from "../components/render/acl";
+import { AppendFsync, renderRedisConf } from "../components/render/redis-conf";
 import { StreamGroupsInputs } from "../components/stream-groups/inputs";
 import { streamGroupsProvider } from "../components/stream-groups/provider";
 import { RedisServer } from "./lib/redis-server";

@@ -2,6 +2,7 @@
  * `npm run check-policies [-- --stack NAME] [--policy-config FILE]`: the policy pack over the program with
  * Pulumi.<stack>.yaml, under mocks: no engine, no cluster, no credentials. Exits 1 on a mandatory violation.
  */
+import "./lib/require-node";
 import * as fs from "fs";
 import * as path from "path";
 import { checkStackFile, formatViolations } from "./lib/check-policies";

@@ -1,4 +1,5 @@
 /** Entry point of `npm run preview`, `npm run deploy` and `npm run destroy`: `ts-node scripts/stack.ts <command> [--stack NAME]`. */
+import "./lib/require-node";
 import { pulumiAutomation } from "./lib/automation";
 import { PreflightError } from "./lib/preflight";
 import {

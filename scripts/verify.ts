@@ -1,4 +1,5 @@
 /** Entry point of `npm run verify [-- --stack NAME]`: the design's section 4 against the stack's cluster. */
+import "./lib/require-node";
 import { pulumiAutomation } from "./lib/automation";
 import { openStack, parseArgs, realEnvironment, reportFailure } from "./lib/stack-command";
 import { verifyTargetOf } from "./lib/stack-target";

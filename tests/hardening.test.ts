@@ -1,7 +1,7 @@
 /** The durable, bounded, locked-down bus, as the program registers it under mocks. */
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "assert";
-import { sha256Hex } from "../components/acl";
+import { sha256Hex } from "../components/render/acl";
 import { mockPassword } from "./helpers/mocks";
 import { ProgramRun, named, ofType, only, runProgram } from "./helpers/program";
 

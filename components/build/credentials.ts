@@ -1,12 +1,14 @@
 /**
- * One password and one Kubernetes Secret per ACL user. A password is the one set in the stack config, or else
- * generated once and kept in the state (stable across updates); either way it is a Pulumi secret.
+ * One password and one Kubernetes Secret per ACL user. A password is the one given, or else generated once and kept in
+ * the state (stable across updates); either way it is a Pulumi secret.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { sha256Hex } from "./acl";
-import { PASSWORD_KEY } from "./pod-spec";
+import { sha256Hex } from "../render/acl";
+import { PASSWORD_KEY } from "../render/pod-spec";
+import type { BuildContext } from "./context";
+import { BUS_LABELS, secretNameFor } from "./names";
 
 export interface UserCredentials {
     readonly user: string;
@@ -18,49 +20,33 @@ export interface UserCredentials {
     readonly secret: k8s.core.v1.Secret;
 }
 
-export interface CredentialsArgs {
-    readonly namespace: pulumi.Input<string>;
-    readonly host: pulumi.Input<string>;
-    readonly port: pulumi.Input<number>;
-    readonly labels: Record<string, string>;
-    /** Passwords set by the user, by user name. */
-    readonly passwords: Readonly<Record<string, pulumi.Input<string>>>;
-}
-
-/** The name of a user's Secret: `redis-<user>`, so that a service finds it by its own name. */
-export function secretNameFor(user: string): string {
-    return `redis-${user}`;
-}
-
-export function createCredentials(
-    resourcePrefix: string,
+export function buildCredentials(
+    context: BuildContext,
     user: string,
-    args: CredentialsArgs,
-    parent: pulumi.Resource,
+    host: pulumi.Input<string>,
+    given: pulumi.Output<string> | undefined,
 ): UserCredentials {
-    const given = args.passwords[user];
     const password =
-        given !== undefined
-            ? pulumi.secret(given)
-            : new random.RandomPassword(
-                  `${resourcePrefix}-${user}-password`,
-                  // Letters and digits only: safe in URLs, shells and env files; 32 of them are about 190 bits.
-                  { length: 32, special: false },
-                  { parent, additionalSecretOutputs: ["result"] },
-              ).result;
+        given ??
+        new random.RandomPassword(
+            `${context.name}-${user}-password`,
+            // Letters and digits only: safe in URLs, shells and env files; 32 of them are about 190 bits.
+            { length: 32, special: false },
+            { parent: context.childOptions.parent, additionalSecretOutputs: ["result"] },
+        ).result;
     const secret = new k8s.core.v1.Secret(
-        `${resourcePrefix}-${user}-credentials`,
+        `${context.name}-${user}-credentials`,
         {
-            metadata: { name: secretNameFor(user), namespace: args.namespace, labels: args.labels },
+            metadata: { name: secretNameFor(user), namespace: context.namespace, labels: BUS_LABELS },
             type: "Opaque",
             stringData: {
                 REDIS_USERNAME: user,
                 [PASSWORD_KEY]: password,
-                REDIS_HOST: args.host,
-                REDIS_PORT: pulumi.output(args.port).apply(String),
+                REDIS_HOST: host,
+                REDIS_PORT: context.setting("port").apply(String),
             },
         },
-        { parent },
+        context.childOptions,
     );
     return { user, password, passwordHash: pulumi.secret(password.apply(sha256Hex)), secret };
 }

@@ -5,21 +5,10 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { ADMIN_USER } from "./acl";
-import { ACL_DIR, CONFIG_DIR, CONFIG_FILE } from "./redis-config";
-import type { ResourceValues } from "./validation";
+import { ACL_DIR, CONFIG_DIR, CONFIG_FILE, REDIS_CONTAINER_PORT, REDIS_DATA_DIR, REDIS_GID, REDIS_UID } from "./layout";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Probe = k8s.types.input.core.v1.Probe;
-
-/** The port Redis listens on inside the container; the image's default, fixed so that probes and policies agree. */
-export const REDIS_CONTAINER_PORT = 6379;
-
-/** The uid and gid of user `redis` in the official Alpine image. */
-export const REDIS_UID = 999;
-export const REDIS_GID = 1000;
-
-/** The image's WORKDIR and data directory. */
-export const REDIS_DATA_DIR = "/data";
 
 /** The key of every credentials Secret that holds the password. */
 export const PASSWORD_KEY = "REDIS_PASSWORD";
@@ -53,7 +42,7 @@ export const STARTUP_PROBE = execProbe(PING, { periodSeconds: 10, failureThresho
 
 export interface RedisPodSpecArgs {
     readonly image: pulumi.Input<string>;
-    readonly resources: pulumi.Input<ResourceValues>;
+    readonly resources: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
     /** The ConfigMap with redis.conf. */
     readonly configMapName: pulumi.Input<string>;
     /** The Secret with the ACL file. */

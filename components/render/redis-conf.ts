@@ -2,18 +2,13 @@
  * redis.conf, rendered from the settings by pure functions, and the memory arithmetic behind `maxmemory`.
  */
 import { createHash } from "crypto";
-import { parseQuantity, wholeUnits } from "../policy/quantity";
+import { parseQuantity, wholeUnits } from "../../k8s-grammar/quantity";
+import { ACL_DIR, ACL_FILE, REDIS_CONTAINER_PORT, REDIS_DATA_DIR } from "./layout";
 
 export const APPENDFSYNC_MODES = ["everysec", "always"] as const;
 export type AppendFsync = (typeof APPENDFSYNC_MODES)[number];
 
-/** Where the pod mounts what it is given. */
-export const CONFIG_DIR = "/etc/redis/conf";
-export const CONFIG_FILE = "redis.conf";
-export const ACL_DIR = "/etc/redis/acl";
-export const ACL_FILE = "users.acl";
-
-const MiB = 1024n * 1024n;
+export const MiB = 1024n * 1024n;
 
 /**
  * Memory the Redis process needs besides its dataset: the executable and allocator, client output buffers, the AOF
@@ -23,6 +18,11 @@ export const PROCESS_OVERHEAD_BYTES = 16n * MiB;
 
 /** The smallest dataset worth running; below it the memory limit is refused rather than silently useless. */
 export const MIN_MAXMEMORY_BYTES = 16n * MiB;
+
+/** The smallest memory limit that leaves MIN_MAXMEMORY_BYTES for data: 48Mi with persistence, 32Mi without. */
+export function minMemoryLimitBytes(persistence: boolean): bigint {
+    return PROCESS_OVERHEAD_BYTES + (persistence ? 2n : 1n) * MIN_MAXMEMORY_BYTES;
+}
 
 /**
  * `maxmemory` from the container's memory limit, so that Redis refuses writes (OOM errors to producers) before the
@@ -65,13 +65,13 @@ export function renderRedisConf(settings: RedisConfigSettings): string {
     return [
         "# Rendered by dsm-redis from the stack settings; a change rolls the pod.",
         "bind * -::*",
-        "port 6379",
+        `port ${REDIS_CONTAINER_PORT}`,
         "# Protected mode would refuse clients from other pods; the ACL users and the NetworkPolicy guard access instead.",
         "protected-mode no",
-        "dir /data",
+        `dir ${REDIS_DATA_DIR}`,
         ...persistence,
         "",
-        `# Memory: ${settings.memoryLimit} limit, see components/redis-config.ts for the arithmetic.`,
+        `# Memory: ${settings.memoryLimit} limit, see components/render/redis-conf.ts for the arithmetic.`,
         `maxmemory ${maxmemory}`,
         "# Never evict: eviction would drop the whole stream key, with its groups and pending entries.",
         "maxmemory-policy noeviction",

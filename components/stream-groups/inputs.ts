@@ -3,6 +3,8 @@
  * provider's check can run at preview.
  */
 
+import { isPortNumber } from "../../k8s-grammar/names";
+
 /** Reach Redis at an address: for programs that run inside the cluster, and for tests. */
 export interface DirectConnection {
     readonly host: string;
@@ -106,7 +108,7 @@ function checkName(value: unknown, property: string, what: string, failures: Che
 
 function checkPort(value: unknown, property: string, failures: CheckFailure[]): void {
     if (value === UNKNOWN) return;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 65535) {
+    if (!isPortNumber(value)) {
         failures.push({ property, reason: `must be a whole number from 1 to 65535; got ${JSON.stringify(value)}` });
     }
 }

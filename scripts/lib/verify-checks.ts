@@ -3,10 +3,10 @@
  * itself through a port-forward as the admin user. Each check stands alone, so that one failure does not hide the others.
  */
 import type * as K8s from "@kubernetes/client-node";
-import { ADMIN_USER } from "../../components/acl";
-import { secretNameFor } from "../../components/credentials";
-import { REDIS_SELECTOR } from "../../components/dsm-redis";
-import { PASSWORD_KEY, REDIS_CONTAINER_PORT } from "../../components/pod-spec";
+import { REDIS_SELECTOR, secretNameFor } from "../../components/build/names";
+import { ADMIN_USER } from "../../components/render/acl";
+import { REDIS_CONTAINER_PORT } from "../../components/render/layout";
+import { PASSWORD_KEY } from "../../components/render/pod-spec";
 import { PortForwardConnection, labelSelector } from "../../components/stream-groups/inputs";
 import { readGroups } from "../../components/stream-groups/redis-ops";
 import { withSession } from "../../components/stream-groups/session";

@@ -1,5 +1,7 @@
 import * as assert from "assert";
-import { CONFIG_KEYS, ConfigSource, DEFAULT_SETTINGS, InvalidSettingsError, readSettings } from "../components";
+import { DSM_REDIS_DEFAULTS } from "../../components/args";
+import { CONFIG_KEYS } from "../../config/keys";
+import { ConfigSource, InvalidSettingsError, readConfig } from "../../config/read-config";
 
 function source(values: Record<string, string>): ConfigSource {
     return { project: "dsm-redis", get: (key) => values[key], keys: () => Object.keys(values) };
@@ -7,7 +9,7 @@ function source(values: Record<string, string>): ConfigSource {
 
 function problemsOf(values: Record<string, string>): InvalidSettingsError["problems"] {
     try {
-        readSettings(source(values));
+        readConfig(source(values));
     } catch (error) {
         assert.ok(error instanceof InvalidSettingsError, `expected InvalidSettingsError, got ${String(error)}`);
         return error.problems;
@@ -15,70 +17,64 @@ function problemsOf(values: Record<string, string>): InvalidSettingsError["probl
     assert.fail(`expected ${JSON.stringify(values)} to be rejected`);
 }
 
-describe("readSettings", () => {
-    it("defaults to the design's manifest", () => {
-        assert.deepStrictEqual(readSettings(source({})), {
-            namespace: "dsm",
-            createNamespace: true,
-            image: "redis:7.2-alpine",
-            port: 6379,
-            resources: { requests: { cpu: "100m", memory: "100Mi" }, limits: { cpu: "200m", memory: "200Mi" } },
-            stream: "dsm:events",
-            groups: [
-                { name: "sprint-service", startId: "0" },
-                { name: "project-service", startId: "0" },
-                { name: "backlog-service", startId: "0" },
-            ],
-            readinessTimeoutSeconds: 300,
-            deleteStreamOnDelete: false,
-            provisionerConnection: "port-forward",
-            persistence: true,
-            storageSize: "1Gi",
-            storageClass: undefined,
-            appendfsync: "everysec",
-            users: [
-                { name: "sprint-service", roles: ["publish", "consume"] },
-                { name: "project-orchestrator", roles: ["publish"] },
-                { name: "project-service", roles: ["consume"] },
-                { name: "backlog-service", roles: ["consume"] },
-            ],
-            passwords: {},
-            networkPolicy: true,
-            clientNamespaces: undefined,
-        });
-        assert.deepStrictEqual(readSettings(source({})), DEFAULT_SETTINGS);
+describe("readConfig", () => {
+    it("sets no argument for an empty config, so the component's defaults apply", () => {
+        assert.deepStrictEqual(readConfig(source({})), {});
     });
 
-    it("documents a default for every key it reads, equal to the value it uses", () => {
-        const defaults = readSettings(source({}));
+    it("documents each key's default as the component's default for its argument", () => {
+        const d = DSM_REDIS_DEFAULTS;
         const byKey: Record<string, string> = {
-            namespace: defaults.namespace,
-            createNamespace: String(defaults.createNamespace),
-            image: defaults.image,
-            port: String(defaults.port),
-            cpuRequest: defaults.resources.requests.cpu,
-            cpuLimit: defaults.resources.limits.cpu,
-            memoryRequest: defaults.resources.requests.memory,
-            memoryLimit: defaults.resources.limits.memory,
-            stream: defaults.stream,
-            groups: JSON.stringify(defaults.groups.map((g) => g.name)),
-            readinessTimeoutSeconds: String(defaults.readinessTimeoutSeconds),
-            deleteStreamOnDelete: String(defaults.deleteStreamOnDelete),
-            provisionerConnection: defaults.provisionerConnection,
-            persistence: String(defaults.persistence),
-            storageSize: defaults.storageSize,
-            storageClass: defaults.storageClass ?? "(cluster default)",
-            appendfsync: defaults.appendfsync,
-            users: JSON.stringify(defaults.users),
-            passwords: Object.keys(defaults.passwords).length === 0 ? "(generated)" : "?",
-            networkPolicy: String(defaults.networkPolicy),
-            clientNamespaces: defaults.clientNamespaces === undefined ? "(the bus's namespace)" : "?",
+            namespace: d.namespace,
+            createNamespace: String(d.createNamespace),
+            image: d.image,
+            port: String(d.port),
+            cpuRequest: d.resources.requests.cpu,
+            cpuLimit: d.resources.limits.cpu,
+            memoryRequest: d.resources.requests.memory,
+            memoryLimit: d.resources.limits.memory,
+            stream: d.stream,
+            groups: JSON.stringify(d.groups.map((g) => g.name)),
+            readinessTimeoutSeconds: String(d.readinessTimeoutSeconds),
+            deleteStreamOnDelete: String(d.deleteStreamOnDelete),
+            provisionerConnection: d.provisionerConnection,
+            persistence: String(d.persistence),
+            storageSize: d.storageSize,
+            storageClass: "(cluster default)",
+            appendfsync: d.appendfsync,
+            users: JSON.stringify(d.users),
+            passwords: "(generated)",
+            networkPolicy: String(d.networkPolicy),
+            clientNamespaces: "(the bus's namespace)",
         };
         assert.deepStrictEqual(Object.fromEntries(CONFIG_KEYS.map((k) => [k.key, k.default])), byKey);
     });
 
+    it("reads each key's text as its argument's type", () => {
+        assert.deepStrictEqual(
+            readConfig(
+                source({
+                    port: "16379",
+                    persistence: "false",
+                    memoryLimit: "256Mi",
+                    groups: '["a", {"name": "b", "startId": "$"}]',
+                    passwords: '{"sprint-service": "0123456789abcdef"}',
+                    clientNamespaces: '["dsm", "workers"]',
+                }),
+            ),
+            {
+                port: 16379,
+                persistence: false,
+                resources: { limits: { memory: "256Mi" } },
+                groups: [{ name: "a" }, { name: "b", startId: "$" }],
+                passwords: { "sprint-service": "0123456789abcdef" },
+                clientNamespaces: ["dsm", "workers"],
+            },
+        );
+    });
+
     it("accepts valid non-default values", () => {
-        const settings = readSettings(
+        const args = readConfig(
             source({
                 namespace: "events-1",
                 image: "registry.example.com:5000/redis@sha256:" + "a".repeat(64),
@@ -89,8 +85,8 @@ describe("readSettings", () => {
                 memoryLimit: "1Gi",
             }),
         );
-        assert.strictEqual(settings.port, 16379);
-        assert.strictEqual(settings.resources.requests.memory, "1e8");
+        assert.strictEqual(args.port, 16379);
+        assert.strictEqual(args.resources?.requests?.memory, "1e8");
     });
 
     const invalid: Array<[string, Record<string, string>, string, RegExp]> = [
@@ -106,7 +102,7 @@ describe("readSettings", () => {
             "dsm-redis:groups",
             /is not JSON; expected a JSON list of group names/,
         ],
-        ["groups that are not a list", { groups: '{"name":"a"}' }, "dsm-redis:groups", /is not a list/],
+        ["groups that are not a list", { groups: '{"name":"a"}' }, "dsm-redis:groups", /must list at least one group/],
         ["a duplicate group", { groups: '["a","a"]' }, "dsm-redis:groups", /\[1\]\.name: "a" is listed twice/],
         [
             "a group with a bad startId",
@@ -164,13 +160,13 @@ describe("readSettings", () => {
             "a user with no roles",
             { users: '[{"name":"a","roles":[]}]' },
             "dsm-redis:users",
-            /\[0\]\.roles \[\] is not a non-empty list/,
+            /\[0\]\.roles: \[\] is not a non-empty list/,
         ],
         [
             "a user with an unknown role",
             { users: '[{"name":"a","roles":["admin"]}]' },
             "dsm-redis:users",
-            /roles \["admin"\]/,
+            /\[0\]\.roles: \["admin"\] is not/,
         ],
         [
             "a reserved user name",
@@ -188,7 +184,7 @@ describe("readSettings", () => {
             "a password for no user",
             { passwords: '{"nobody":"0123456789abcdef0123"}' },
             "dsm-redis:passwords",
-            /names "nobody", which is not a user/,
+            /nobody: "nobody" is not a user; expected one of dsm-admin, sprint-service/,
         ],
         [
             "a short password",
@@ -213,12 +209,12 @@ describe("readSettings", () => {
             "a quantity with a byte suffix",
             { memoryLimit: "100MB" },
             "dsm-redis:memoryLimit",
-            /"100MB" is not valid: unknown suffix "MB".*Kubernetes quantity/,
+            /"100MB": it is not a valid quantity: unknown suffix "MB".*Kubernetes quantity/,
         ],
         ["a quantity in the wrong case", { memoryRequest: "100mi" }, "dsm-redis:memoryRequest", /did you mean "Mi"/],
         ["memory in milli-bytes", { memoryRequest: "100m" }, "dsm-redis:memoryRequest", /thousandths of a byte.*"Mi"/],
-        ["a zero limit", { cpuLimit: "0" }, "dsm-redis:cpuLimit", /not a positive quantity/],
-        ["a quantity without digits", { cpuRequest: "m" }, "dsm-redis:cpuRequest", /not a positive quantity/],
+        ["a zero limit", { cpuLimit: "0" }, "dsm-redis:cpuLimit", /it is not above zero; expected a positive quantity/],
+        ["a quantity without digits", { cpuRequest: "m" }, "dsm-redis:cpuRequest", /it has no digits/],
         ["an image without a tag", { image: "redis" }, "dsm-redis:image", /"redis" is not pinned: it has no tag/],
         ["an image tagged latest", { image: "redis:latest" }, "dsm-redis:image", /its tag is "latest"/],
         ["an image with an empty tag", { image: "redis:" }, "dsm-redis:image", /the tag after ":" is empty/],
@@ -241,7 +237,7 @@ describe("readSettings", () => {
             "a cpu request above its limit",
             { cpuRequest: "300m" },
             "dsm-redis:cpuRequest",
-            /request "300m" is above the limit "200m" \(dsm-redis:cpuLimit\)/,
+            /request "300m" is above the limit "200m"; expected a request at most the limit/,
         ],
         [
             "a memory request above its limit, compared exactly",
@@ -285,13 +281,13 @@ describe("readSettings", () => {
     });
 
     it("accepts a request equal to its limit written differently (1Gi = 1024Mi)", () => {
-        assert.doesNotThrow(() => readSettings(source({ memoryRequest: "1024Mi", memoryLimit: "1Gi" })));
+        assert.doesNotThrow(() => readConfig(source({ memoryRequest: "1024Mi", memoryLimit: "1Gi" })));
     });
 
     it("reports every bad key at once, one line each, in the error message", () => {
         let message = "";
         try {
-            readSettings(source({ image: "redis:latest", port: "x", namespace: "-bad" }));
+            readConfig(source({ image: "redis:latest", port: "x", namespace: "-bad" }));
         } catch (error) {
             message = (error as Error).message;
         }

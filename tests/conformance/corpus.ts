@@ -2,8 +2,16 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 
-/** shared/conformance, beside the repository (as CI lays it out). */
-export const CONFORMANCE = path.resolve(__dirname, "..", "..", "..", "shared", "conformance");
+/**
+ * The corpus folder, which `npm run test:conformance` (scripts/conformance.ts) checks and passes in; these suites run
+ * only through that command, never in `npm test`.
+ */
+export const CONFORMANCE = process.env.DSM_CONFORMANCE_CORPUS ?? "";
+if (CONFORMANCE === "") {
+    throw new Error(
+        "the conformance suites run through `npm run test:conformance -- --corpus DIR`, which names the corpus",
+    );
+}
 
 export interface KubernetesObject {
     apiVersion: string;

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import * as path from "path";
 import { checkImagesPinned } from "../../policy/image-pinned";
 import { checkResourcesBounded, RESOURCES_BOUNDED_DEFAULTS } from "../../policy/resources-bounded";
-import { kyvernoCases, loadDocuments, pulumiType } from "../helpers/conformance";
+import { kyvernoCases, loadDocuments, pulumiType } from "./corpus";
 
 /** The corpus tests tags, not registries: allowedImages is opened to its repositories. */
 const CORPUS_REPOSITORIES = { allowedImages: ["nginx", "busybox", "ghcr.io/kyverno/*"], requireDigest: false };

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { checkPodSecurityRestricted } from "../../policy/pod-security-restricted";
-import { CONFORMANCE, loadDocuments, pulumiType } from "../helpers/conformance";
+import { CONFORMANCE, loadDocuments, pulumiType } from "./corpus";
 
 const ROOT = path.join("psa", "test", "testdata", "restricted", "v1.37");
 

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { ImageReferenceError, parseImageReference, unpinnedReason } from "../../policy/image-reference";
+import { ImageReferenceError, parseImageReference, unpinnedReason } from "../../k8s-grammar/image-reference";
 
 const SHA = "a".repeat(64);
 

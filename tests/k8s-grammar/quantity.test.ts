@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { QuantityError, compareQuantities, parseQuantity } from "../../policy/quantity";
+import { QuantityError, compareQuantities, parseQuantity } from "../../k8s-grammar/quantity";
 
 const nanos = (text: string | number) => parseQuantity(text).nanos;
 

@@ -28,7 +28,7 @@ describe("resources-bounded", () => {
         const [message] = await resourceMessages({ ...GOOD, limits: { cpu: "200m", memory: "100MB" } });
         assert.strictEqual(
             message,
-            'Deployment dsm/app, container "app": spec.template.spec.containers[0].resources.limits.memory is "100MB": not a valid quantity: unknown suffix "MB" (suffixes are case-sensitive: did you mean "M"?); expected a Kubernetes quantity: a decimal number with an optional case-sensitive suffix (binary Ki Mi Gi Ti Pi Ei, decimal n u m k M G T P E, or an exponent such as 1e3), e.g. "200Mi" or "100m"',
+            'Deployment dsm/app, container "app": spec.template.spec.containers[0].resources.limits.memory is "100MB": it is not a valid quantity: unknown suffix "MB" (suffixes are case-sensitive: did you mean "M"?); expected a Kubernetes quantity: a decimal number with an optional case-sensitive suffix (binary Ki Mi Gi Ti Pi Ei, decimal n u m k M G T P E, or an exponent such as 1e3), e.g. "200Mi" or "100m"',
         );
     });
 
@@ -63,7 +63,11 @@ describe("resources-bounded", () => {
         ],
         ["wrong case", { ...GOOD, limits: { cpu: "200m", memory: "1gi" } }, /did you mean "Gi"/],
         ["a float exponent", { ...GOOD, limits: { cpu: "2e-1.5", memory: "200Mi" } }, /exponent must be an integer/],
-        ["a non-quantity", { ...GOOD, limits: { cpu: true, memory: "200Mi" } }, /limits\.cpu is true: not a quantity/],
+        [
+            "a non-quantity",
+            { ...GOOD, limits: { cpu: true, memory: "200Mi" } },
+            /limits\.cpu is true: it is not a quantity/,
+        ],
         [
             "requests above limits",
             { requests: { cpu: "300m", memory: "100Mi" }, limits: { cpu: "200m", memory: "200Mi" } },

@@ -1,0 +1,45 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { REDIS_CONTAINER_PORT } from "../render/layout";
+import type { BuildContext } from "./context";
+import { BUS_LABELS, CLIENT_LABEL, OBJECT_NAMES, REDIS_SELECTOR } from "./names";
+
+/** Admits Redis's port only from labelled pods in the client namespaces (the bus's own by default). */
+export function buildNetworkPolicy(context: BuildContext): k8s.networking.v1.NetworkPolicy | undefined {
+    const { name, setting, structure, namespace, childOptions } = context;
+    if (!structure.networkPolicy) return undefined;
+    const clientNamespaces = pulumi
+        .all([setting("clientNamespaces"), namespace])
+        .apply(([given, own]) => (given === undefined ? [own] : [...given]));
+    return new k8s.networking.v1.NetworkPolicy(
+        `${name}-network-policy`,
+        {
+            metadata: { name: OBJECT_NAMES.networkPolicy, namespace, labels: BUS_LABELS },
+            spec: {
+                podSelector: { matchLabels: REDIS_SELECTOR },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        // One peer with both selectors: a labelled pod AND in one of the namespaces.
+                        from: [
+                            {
+                                podSelector: { matchLabels: CLIENT_LABEL },
+                                namespaceSelector: {
+                                    matchExpressions: [
+                                        {
+                                            key: "kubernetes.io/metadata.name",
+                                            operator: "In",
+                                            values: clientNamespaces,
+                                        },
+                                    ],
+                                },
+                            },
+                        ],
+                        ports: [{ protocol: "TCP", port: REDIS_CONTAINER_PORT }],
+                    },
+                ],
+            },
+        },
+        childOptions,
+    );
+}

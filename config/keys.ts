@@ -1,0 +1,184 @@
+/**
+ * The stack config keys (`dsm-redis:<key>`): how each is read from text into an argument of DsmRedis, its default
+ * (shown from the component's own defaults), and what it means. README's table mirrors this list; a test keeps the
+ * two in step.
+ */
+import { DSM_REDIS_DEFAULTS } from "../components/args";
+
+/** How a key's text becomes an argument value. */
+export type KeyKind =
+    | "text"
+    | "boolean"
+    | "number"
+    /** JSON: a list or an object. */
+    | "json"
+    /** JSON, never echoed in a message. */
+    | "secret-json";
+
+export interface ConfigKey {
+    readonly key: string;
+    /** The argument of DsmRedis it sets, as a path (`resources.limits.memory`). */
+    readonly argument: string;
+    readonly kind: KeyKind;
+    /** The default, as README shows it. */
+    readonly default: string;
+    readonly description: string;
+}
+
+const d = DSM_REDIS_DEFAULTS;
+const json = (value: unknown) => JSON.stringify(value);
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+    {
+        key: "namespace",
+        argument: "namespace",
+        kind: "text",
+        default: d.namespace,
+        description: "Namespace for the bus; a DNS-1123 label. It holds one bus: the object names are fixed.",
+    },
+    {
+        key: "createNamespace",
+        argument: "createNamespace",
+        kind: "boolean",
+        default: String(d.createNamespace),
+        description:
+            "Create the namespace (false when another stack owns it; it should then enforce the restricted Pod Security Standard).",
+    },
+    {
+        key: "image",
+        argument: "image",
+        kind: "text",
+        default: d.image,
+        description: "Redis image; pinned by a tag other than latest, or a digest.",
+    },
+    {
+        key: "port",
+        argument: "port",
+        kind: "number",
+        default: String(d.port),
+        description: "Port of Service `redis` (the container always listens on 6379).",
+    },
+    {
+        key: "cpuRequest",
+        argument: "resources.requests.cpu",
+        kind: "text",
+        default: d.resources.requests.cpu,
+        description: "CPU request of the redis container.",
+    },
+    {
+        key: "cpuLimit",
+        argument: "resources.limits.cpu",
+        kind: "text",
+        default: d.resources.limits.cpu,
+        description: "CPU limit of the redis container.",
+    },
+    {
+        key: "memoryRequest",
+        argument: "resources.requests.memory",
+        kind: "text",
+        default: d.resources.requests.memory,
+        description: "Memory request of the redis container.",
+    },
+    {
+        key: "memoryLimit",
+        argument: "resources.limits.memory",
+        kind: "text",
+        default: d.resources.limits.memory,
+        description:
+            "Memory limit of the redis container; sets maxmemory (92 MiB for 200Mi, see below); at least 48Mi (32Mi without persistence).",
+    },
+    {
+        key: "stream",
+        argument: "stream",
+        kind: "text",
+        default: d.stream,
+        description: "Key of the event stream, in `dsm:*`; changing it creates a new stream.",
+    },
+    {
+        key: "groups",
+        argument: "groups",
+        kind: "json",
+        default: json(d.groups.map((g) => g.name)),
+        description:
+            'Consumer groups, a JSON list of names or `{"name","startId"}`; startId `0` (default: the whole history) or `$`.',
+    },
+    {
+        key: "readinessTimeoutSeconds",
+        argument: "readinessTimeoutSeconds",
+        kind: "number",
+        default: String(d.readinessTimeoutSeconds),
+        description: "How long provisioning the stream waits for Redis to answer.",
+    },
+    {
+        key: "deleteStreamOnDelete",
+        argument: "deleteStreamOnDelete",
+        kind: "boolean",
+        default: String(d.deleteStreamOnDelete),
+        description: "Delete the stream and its events on destroy (events are kept by default).",
+    },
+    {
+        key: "provisionerConnection",
+        argument: "provisionerConnection",
+        kind: "text",
+        default: d.provisionerConnection,
+        description:
+            "How `pulumi up` reaches Redis: `port-forward` (through the Kubernetes API) or `direct` (in-cluster).",
+    },
+    {
+        key: "persistence",
+        argument: "persistence",
+        kind: "boolean",
+        default: String(d.persistence),
+        description: "A PersistentVolumeClaim with AOF; `false` for throwaway stacks (emptyDir).",
+    },
+    {
+        key: "storageSize",
+        argument: "storageSize",
+        kind: "text",
+        default: d.storageSize,
+        description: "Size of the data volume.",
+    },
+    {
+        key: "storageClass",
+        argument: "storageClass",
+        kind: "text",
+        default: "(cluster default)",
+        description: "StorageClass of the data volume.",
+    },
+    {
+        key: "appendfsync",
+        argument: "appendfsync",
+        kind: "text",
+        default: d.appendfsync,
+        description: "AOF fsync policy: `everysec` or `always`.",
+    },
+    {
+        key: "users",
+        argument: "users",
+        kind: "json",
+        default: json(d.users),
+        description: "One ACL user per service, with roles `publish` and/or `consume`.",
+    },
+    {
+        key: "passwords",
+        argument: "passwords",
+        kind: "secret-json",
+        default: "(generated)",
+        description: "Secret JSON object of user (or `dsm-admin`) to password; unset users get a generated one.",
+    },
+    {
+        key: "networkPolicy",
+        argument: "networkPolicy",
+        kind: "boolean",
+        default: String(d.networkPolicy),
+        description: "Admit port 6379 only from labelled client pods.",
+    },
+    {
+        key: "clientNamespaces",
+        argument: "clientNamespaces",
+        kind: "json",
+        default: "(the bus's namespace)",
+        description:
+            'Namespaces whose labelled pods may connect, a non-empty JSON list such as `["dsm","dsm-workers"]`.',
+    },
+];
