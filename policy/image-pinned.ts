@@ -26,8 +26,12 @@ export interface ImagePinnedConfig {
     readonly requireDigest: boolean;
 }
 
+/**
+ * By default any pinned image is allowed, as the program allows it, so that the pack fits an organisation's other
+ * workloads and a move to Redis 7.4 or Valkey needs no pack change. An organisation narrows it in its pack config.
+ */
 export const IMAGE_PINNED_DEFAULTS: ImagePinnedConfig = {
-    allowedImages: ["redis:7.2*-alpine"],
+    allowedImages: ["*"],
     requireDigest: false,
 };
 

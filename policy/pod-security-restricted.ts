@@ -8,6 +8,7 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { Finding, validateWith } from "./finding";
 import { isUnknown } from "./unknown";
 import { ContainerRef, Json, Workload, containersOf, objectAt, shown, workloadOf } from "./workloads";
+import { DNS1123_LABEL } from "../k8s-grammar/names";
 
 /** Capabilities baseline lets containers add (check_capabilities_baseline). */
 const BASELINE_CAPABILITIES = new Set([
@@ -410,7 +411,7 @@ export const podSecurityRestricted: ResourceValidationPolicy = {
         properties: {
             exemptNamespaces: {
                 type: "array",
-                items: { type: "string" },
+                items: { type: "string", pattern: DNS1123_LABEL.source, maxLength: 63 },
                 default: [...POD_SECURITY_RESTRICTED_DEFAULTS.exemptNamespaces],
                 description: "Namespaces exempt from the profile.",
             },

@@ -124,7 +124,7 @@ export const redisClusterInternal: StackValidationPolicy = {
         properties: {
             redisSelectors: {
                 type: "array",
-                items: { type: "object", additionalProperties: { type: "string" } },
+                items: { type: "object", minProperties: 1, additionalProperties: { type: "string" } },
                 default: REDIS_CLUSTER_INTERNAL_DEFAULTS.redisSelectors.map((s) => ({ ...s })),
             },
         },

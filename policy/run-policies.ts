@@ -13,6 +13,8 @@ import {
     StackValidationPolicy,
 } from "@pulumi/policy";
 
+import { PolicyConfigError, policyConfigProblems } from "./config-schema";
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- internal to the SDK, absent from its typings.
 const { unknownCheckingProxy } = require("@pulumi/policy/proxy") as { unknownCheckingProxy<T>(value: T): T };
 
@@ -85,12 +87,17 @@ function resourceArgs(resource: CheckedResource, config: Record<string, unknown>
     } as unknown as ResourceValidationArgs;
 }
 
-/** Runs each policy (disabled ones excepted) over the resources and returns every violation it reports. */
+/**
+ * Runs each policy (disabled ones excepted) over the resources and returns every violation it reports. A config that
+ * its policies' schemas refuse throws a PolicyConfigError first, as the engine refuses it at load.
+ */
 export async function runPolicies(
     policies: readonly Policy[],
     resources: readonly CheckedResource[],
     config: PolicyConfig = {},
 ): Promise<Violation[]> {
+    const problems = policyConfigProblems(policies, config);
+    if (problems.length > 0) throw new PolicyConfigError(problems);
     const violations: Violation[] = [];
     for (const policy of policies) {
         const policyConfig = config[policy.name] ?? {};

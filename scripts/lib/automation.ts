@@ -2,7 +2,7 @@
  * The boundary between the scripts and the Pulumi Automation API: everything they ask of a workspace or a stack goes
  * through `Automation`, so that tests can stand in for the engine there and nowhere else.
  */
-import type { DestroyOptions, OutputMap, PreviewOptions, UpOptions } from "@pulumi/pulumi/automation";
+import type { DestroyOptions, OutputMap, PreviewOptions, Stack, UpOptions } from "@pulumi/pulumi/automation";
 
 export interface StackHandle {
     readonly name: string;
@@ -30,6 +30,34 @@ export interface Automation {
     /** The backend the CLI would use for this folder: PULUMI_BACKEND_URL, else the one it is logged in to. */
     backendUrl(request: StackRequest): Promise<string | undefined>;
     selectOrCreateStack(request: StackRequest): Promise<StackHandle>;
+    /** The stack, which must exist: rejects with StackNotFound, naming the stacks there are. */
+    selectStack(request: StackRequest): Promise<StackHandle>;
+}
+
+/** A stack that does not exist, where one must: the scripts that only read a stack never create one. */
+export class StackNotFound extends Error {
+    constructor(
+        readonly stackName: string,
+        readonly existing: readonly string[],
+    ) {
+        super(
+            `There is no stack named ${JSON.stringify(stackName)}${existing.length > 0 ? `; the stacks are ${existing.join(", ")}` : "; there is none yet"}. Deploy it first (npm run deploy -- --stack ${stackName}), or name another with --stack.`,
+        );
+        this.name = "StackNotFound";
+    }
+}
+
+function handleOf(stack: Stack): StackHandle {
+    return {
+        name: stack.name,
+        preview: (options) => stack.preview(options),
+        up: (options) => stack.up(options),
+        destroy: (options) => stack.destroy(options),
+        outputs: () => stack.outputs(),
+        getAllConfig: () => stack.getAllConfig(),
+        setConfig: (key, value, secret) => stack.setConfig(key, { value, secret }),
+        removeStack: () => stack.workspace.removeStack(stack.name),
+    };
 }
 
 /** The real Automation API, loaded only when used (it is slow to load and needs the CLI). */
@@ -57,19 +85,30 @@ export const pulumiAutomation: Automation = {
 
     async selectOrCreateStack(request) {
         const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-        const stack = await LocalWorkspace.createOrSelectStack(
-            { stackName: request.stackName, workDir: request.workDir },
-            { envVars: request.envVars },
+        return handleOf(
+            await LocalWorkspace.createOrSelectStack(
+                { stackName: request.stackName, workDir: request.workDir },
+                { envVars: request.envVars },
+            ),
         );
-        return {
-            name: stack.name,
-            preview: (options) => stack.preview(options),
-            up: (options) => stack.up(options),
-            destroy: (options) => stack.destroy(options),
-            outputs: () => stack.outputs(),
-            getAllConfig: () => stack.getAllConfig(),
-            setConfig: (key, value, secret) => stack.setConfig(key, { value, secret }),
-            removeStack: () => stack.workspace.removeStack(stack.name),
-        };
+    },
+
+    async selectStack(request) {
+        const { LocalWorkspace, StackNotFoundError } = await import("@pulumi/pulumi/automation");
+        try {
+            return handleOf(
+                await LocalWorkspace.selectStack(
+                    { stackName: request.stackName, workDir: request.workDir },
+                    { envVars: request.envVars },
+                ),
+            );
+        } catch (error) {
+            if (!(error instanceof StackNotFoundError)) throw error;
+            const workspace = await LocalWorkspace.create({ workDir: request.workDir, envVars: request.envVars });
+            throw new StackNotFound(
+                request.stackName,
+                (await workspace.listStacks()).map((s) => s.name),
+            );
+        }
     },
 };

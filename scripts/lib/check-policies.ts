@@ -29,9 +29,32 @@ export function configFromStackFile(text: string): Record<string, string> {
     return config;
 }
 
-export async function checkStackFile(stackFile: string, policyConfig: PolicyConfig = {}): Promise<Violation[]> {
+export interface PolicyCheck {
+    /** How many resources the program registered. */
+    readonly resources: number;
+    /** The policies that ran (those the config does not disable). */
+    readonly policies: readonly string[];
+    readonly violations: readonly Violation[];
+}
+
+export async function checkStackFile(stackFile: string, policyConfig: PolicyConfig = {}): Promise<PolicyCheck> {
     const run = await runProgram(configFromStackFile(fs.readFileSync(stackFile, "utf8")));
-    return runPolicies(policies, asCheckedResources(run), policyConfig);
+    const resources = asCheckedResources(run);
+    return {
+        resources: resources.length,
+        policies: policies
+            .filter((p) => (policyConfig[p.name]?.enforcementLevel ?? p.enforcementLevel) !== "disabled")
+            .map((p) => p.name),
+        violations: await runPolicies(policies, resources, policyConfig),
+    };
+}
+
+/** What was checked, then each violation, one a line. */
+export function formatCheck(stackName: string, check: PolicyCheck): string {
+    return (
+        `checked stack ${stackName}: ${check.resources} resources against ${check.policies.length} policies (${check.policies.join(", ")})\n` +
+        formatViolations(check.violations)
+    );
 }
 
 export function formatViolations(violations: readonly Violation[]): string {

@@ -4,7 +4,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Automation, StackHandle } from "./automation";
+import * as yaml from "js-yaml";
+import { Automation, StackHandle, StackNotFound, StackRequest } from "./automation";
 import { Environment, MISSING_CLI, PreflightError, kubeconfigProblem, passphraseProblem } from "./preflight";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -38,17 +39,41 @@ export function workspaceEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     return Object.fromEntries(keys.filter((k) => env[k] !== undefined).map((k) => [k, env[k] as string]));
 }
 
-/** Selects or creates the stack after the checks that need no stack; then the checks that need its config. */
-export async function openStack(automation: Automation, options: CommandOptions): Promise<StackHandle> {
-    if (!(await automation.cliAvailable())) throw new PreflightError([MISSING_CLI]);
+/** The stack's config file, for what must be known before the CLI is asked anything. */
+function stackFileSetsKubeconfig(stackName: string): boolean {
+    const file = path.join(ROOT, `Pulumi.${stackName}.yaml`);
+    if (!fs.existsSync(file)) return false;
+    const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    return doc.config?.["kubernetes:kubeconfig"] !== undefined;
+}
+
+/**
+ * Every prerequisite checked at once, so that one run lists all that is missing: the CLI, the passphrase a
+ * self-managed backend needs, and a kubeconfig when the stack's config sets none.
+ */
+export async function preflight(automation: Automation, options: CommandOptions): Promise<StackRequest> {
     const request = { stackName: options.stackName, workDir: ROOT, envVars: workspaceEnv(options.environment.env) };
-    const passphrase = passphraseProblem(await automation.backendUrl(request), options.environment);
-    if (passphrase !== undefined) throw new PreflightError([passphrase]);
-    const stack = await automation.selectOrCreateStack(request);
-    const config = await stack.getAllConfig();
-    const kubeconfig = kubeconfigProblem(options.environment, config["kubernetes:kubeconfig"] !== undefined);
-    if (kubeconfig !== undefined) throw new PreflightError([kubeconfig]);
-    return stack;
+    const problems: string[] = [];
+    const cli = await automation.cliAvailable();
+    if (!cli) problems.push(MISSING_CLI);
+    // Without the CLI the backend it is logged in to is unknown; PULUMI_BACKEND_URL still names one.
+    const backend = cli ? await automation.backendUrl(request) : request.envVars.PULUMI_BACKEND_URL;
+    const passphrase = passphraseProblem(backend, options.environment);
+    if (passphrase !== undefined) problems.push(passphrase);
+    const kubeconfig = kubeconfigProblem(options.environment, stackFileSetsKubeconfig(options.stackName));
+    if (kubeconfig !== undefined) problems.push(kubeconfig);
+    if (problems.length > 0) throw new PreflightError(problems);
+    return request;
+}
+
+/** After the preflight: the stack, created if it does not exist (preview, deploy). */
+export async function openStack(automation: Automation, options: CommandOptions): Promise<StackHandle> {
+    return automation.selectOrCreateStack(await preflight(automation, options));
+}
+
+/** After the preflight: the stack, which must exist (verify, destroy, cli, backup, restore). */
+export async function openExistingStack(automation: Automation, options: CommandOptions): Promise<StackHandle> {
+    return automation.selectStack(await preflight(automation, options));
 }
 
 export async function runStackCommand(
@@ -86,14 +111,37 @@ export function parseArgs(
     return { stackName, policyConfig };
 }
 
-/** Prints a PreflightError as its paragraphs and anything else as one line: the engine already showed its output. */
+/** The result of a failed CLI command, as the Automation API's CommandError carries it. */
+interface CommandResult {
+    readonly stdout: string;
+    readonly stderr: string;
+    readonly code: number;
+    readonly err?: Error;
+}
+
+function commandResultOf(error: unknown): CommandResult | undefined {
+    const result = (error as { commandResult?: CommandResult } | null)?.commandResult;
+    return result !== undefined && typeof result.stderr === "string" ? result : undefined;
+}
+
+/**
+ * Prints a failure whole, and returns the exit code: 2 for what was missing before anything ran, 1 otherwise. For a
+ * failed CLI command, its stderr and error are printed; its stdout is not, since it was streamed as it came.
+ */
 export function reportFailure(error: unknown, write: (text: string) => void): number {
-    if (error instanceof PreflightError) {
+    if (error instanceof PreflightError || error instanceof StackNotFound) {
         write(`${error.message}\n`);
         return 2;
     }
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    write(`failed: ${message}\n(the engine's output above says why)\n`);
+    const result = commandResultOf(error);
+    if (result !== undefined) {
+        write(`failed: the Pulumi CLI exited with code ${result.code}\n`);
+        if (result.stderr.trim() !== "") write(`${result.stderr.trim()}\n`);
+        if (result.err !== undefined) write(`${String(result.err)}\n`);
+        if (result.stdout.trim() !== "") write("(the engine's output above has the details)\n");
+        return 1;
+    }
+    write(`failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
 }
 

@@ -1,6 +1,6 @@
 /** A stand-in for the Automation API at its boundary (scripts/lib/automation.ts), recording every call. */
 import type { OutputMap } from "@pulumi/pulumi/automation";
-import { Automation, StackHandle, StackRequest } from "../../scripts/lib/automation";
+import { Automation, StackHandle, StackNotFound, StackRequest } from "../../scripts/lib/automation";
 
 export interface FakeAutomationOptions {
     readonly cli?: boolean;
@@ -11,6 +11,8 @@ export interface FakeAutomationOptions {
     readonly engineOutput?: string[];
     /** Fail this operation with this message. */
     readonly fail?: { operation: string; message: string };
+    /** The stacks that exist, for selectStack. Default: every name exists. */
+    readonly stacks?: string[];
 }
 
 export class FakeAutomation implements Automation {
@@ -29,8 +31,21 @@ export class FakeAutomation implements Automation {
         return request.envVars.PULUMI_BACKEND_URL ?? this.options.backendUrl;
     }
 
+    async selectStack(request: StackRequest): Promise<StackHandle> {
+        this.calls.push({ call: "selectStack", args: request });
+        const stacks = this.options.stacks;
+        if (stacks !== undefined && !stacks.includes(request.stackName)) {
+            throw new StackNotFound(request.stackName, stacks);
+        }
+        return this.handle(request);
+    }
+
     async selectOrCreateStack(request: StackRequest): Promise<StackHandle> {
         this.calls.push({ call: "selectOrCreateStack", args: request });
+        return this.handle(request);
+    }
+
+    private handle(request: StackRequest): StackHandle {
         this.requests.push(request);
         const options = this.options;
         const record = async (operation: string, args: unknown) => {
@@ -61,6 +76,8 @@ export class FakeAutomation implements Automation {
     get operations(): string[] {
         return this.calls
             .map((c) => c.call)
-            .filter((c) => !["cliAvailable", "backendUrl", "selectOrCreateStack", "outputs"].includes(c));
+            .filter(
+                (c) => !["cliAvailable", "backendUrl", "selectOrCreateStack", "selectStack", "outputs"].includes(c),
+            );
     }
 }

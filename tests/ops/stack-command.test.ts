@@ -1,8 +1,11 @@
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import { PreflightError } from "../../scripts/lib/preflight";
+import { StackNotFound } from "../../scripts/lib/automation";
 import {
     CommandOptions,
+    openExistingStack,
     parseArgs,
     reportFailure,
     runStackCommand,
@@ -106,26 +109,64 @@ describe("npm run preview / deploy / destroy", () => {
             /looked for \/a, \/b/,
         );
         await runStackCommand("deploy", new FakeAutomation(), options({ KUBECONFIG: "/a:/b" }, ["/b"]));
-        await runStackCommand(
-            "deploy",
-            new FakeAutomation({ config: { "kubernetes:kubeconfig": { value: "apiVersion: v1\n", secret: true } } }),
-            options({}, []),
+        // A stack whose config sets kubernetes:kubeconfig needs no file; its config file says so before the CLI runs.
+        const stackFile = path.join(ROOT, "Pulumi.kubeconfig-set.yaml");
+        fs.writeFileSync(stackFile, "config:\n  kubernetes:kubeconfig:\n    secure: v1:abc\n");
+        try {
+            await runStackCommand("deploy", new FakeAutomation(), {
+                ...options({}, []),
+                stackName: "kubeconfig-set",
+            });
+        } finally {
+            fs.rmSync(stackFile, { force: true });
+        }
+    });
+
+    it("lists every missing prerequisite at once: the CLI, the passphrase and the kubeconfig", async () => {
+        const automation = new FakeAutomation({ cli: false });
+        await assert.rejects(
+            runStackCommand("deploy", automation, options({ PULUMI_BACKEND_URL: "file:///tmp/state" }, [])),
+            (e: unknown) => {
+                assert.ok(e instanceof PreflightError);
+                assert.strictEqual(e.paragraphs.length, 3, e.message);
+                assert.match(e.paragraphs[0], /The Pulumi CLI is not installed/);
+                assert.match(e.paragraphs[1], /Export PULUMI_CONFIG_PASSPHRASE/);
+                assert.match(e.paragraphs[2], /No kubeconfig found/);
+                return true;
+            },
+        );
+        assert.strictEqual(automation.requests.length, 0);
+    });
+
+    it("never creates a stack for verify: a mistyped name is an error naming the stacks there are", async () => {
+        const automation = new FakeAutomation({ stacks: ["dev", "prod"] });
+        await assert.rejects(openExistingStack(automation, { ...options(), stackName: "dve" }), (e: unknown) => {
+            assert.ok(e instanceof StackNotFound);
+            assert.match(e.message, /There is no stack named "dve"; the stacks are dev, prod/);
+            return true;
+        });
+        assert.ok(!automation.calls.some((c) => c.call === "selectOrCreateStack"));
+        const printed: string[] = [];
+        assert.strictEqual(
+            reportFailure(new StackNotFound("dve", ["dev"]), (t) => void printed.push(t)),
+            2,
         );
     });
 
-    it("prints a preflight problem as a paragraph (exit 2) and an engine failure as one line (exit 1)", () => {
+    it("prints a failure whole: a preflight as paragraphs (exit 2), a settings error with every line, a CLI failure with its stderr", () => {
         const printed: string[] = [];
-        assert.strictEqual(
-            reportFailure(new PreflightError(["Install the CLI."]), (t) => void printed.push(t)),
-            2,
-        );
-        assert.strictEqual(
-            reportFailure(new Error("code: 255\n stdout: ...\n stderr: ..."), (t) => void printed.push(t)),
-            1,
-        );
+        const write = (t: string) => void printed.push(t);
+        assert.strictEqual(reportFailure(new PreflightError(["Install the CLI.", "Set a passphrase."]), write), 2);
+        assert.strictEqual(reportFailure(new Error("Invalid DSM Redis settings:\n  - a\n  - b"), write), 1);
+        const cliFailure = Object.assign(new Error("code: -2"), {
+            commandResult: { code: -2, stdout: "", stderr: "error: no Pulumi.yaml project file found", err: undefined },
+        });
+        assert.strictEqual(reportFailure(cliFailure, write), 1);
         assert.deepStrictEqual(printed, [
-            "Install the CLI.\n",
-            "failed: code: 255\n(the engine's output above says why)\n",
+            "Install the CLI.\n\nSet a passphrase.\n",
+            "failed: Invalid DSM Redis settings:\n  - a\n  - b\n",
+            "failed: the Pulumi CLI exited with code -2\n",
+            "error: no Pulumi.yaml project file found\n",
         ]);
         assert.throws(() => parseArgs(["--force"], {}), /Unknown argument "--force"\. Accepted: --stack NAME/);
     });

@@ -160,4 +160,20 @@ describe("no-default-namespace", () => {
             assert.deepStrictEqual(await check(type, { metadata: { name: "x" } }), [], type);
         }
     });
+
+    it("leaves custom kinds alone unless namespacedKinds names them: a ClusterIssuer has no namespace", async () => {
+        const issuer = { metadata: { name: "letsencrypt" } };
+        assert.deepStrictEqual(await check("kubernetes:cert-manager.io/v1:ClusterIssuer", issuer), []);
+        const monitor = { metadata: { name: "redis" } };
+        assert.deepStrictEqual(await check("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", monitor), []);
+        const [message] = await messagesFor(
+            noDefaultNamespace,
+            "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+            monitor,
+            {
+                namespacedKinds: ["monitoring.coreos.com/ServiceMonitor"],
+            },
+        );
+        assert.match(message, /^ServiceMonitor redis: metadata\.namespace is \(unset\): no namespace is set/);
+    });
 });

@@ -121,7 +121,16 @@ describe("resources-bounded", () => {
     it("takes maxCpu and maxMemory from config, and refuses a broken maximum", async () => {
         const big = { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "4Gi" } };
         assert.deepStrictEqual(await resourceMessages(big, { maxCpu: "2", maxMemory: "4Gi" }), []);
-        await assert.rejects(resourceMessages(big, { maxMemory: "4GB" }), /resources-bounded config maxMemory = "4GB"/);
+        // The schema refuses a value that is no quantity, naming the key, as the engine does when it loads the pack.
+        await assert.rejects(
+            resourceMessages(big, { maxMemory: "4GB" }),
+            /resources-bounded: maxMemory must match pattern .*; expected Largest memory limit, a Kubernetes quantity/,
+        );
+        // A quantity the pattern admits but no maximum can be is refused when the policy reads it.
+        await assert.rejects(
+            resourceMessages(big, { maxMemory: "0" }),
+            /resources-bounded config maxMemory = "0": it is not above zero/,
+        );
     });
 
     it("checks init containers, and not ephemeral ones (which may not declare resources)", async () => {
