@@ -1,0 +1,147 @@
+/**
+ * The real API server judges what the program sends: every object, for the default config and for one that sets
+ * every key, is accepted by server-side apply with strict field validation; a broken object is refused with the API
+ * server's own message; and the namespace's restricted Pod Security admits the Redis pod and refuses pods that break it.
+ */
+import * as assert from "assert";
+import { kubectl } from "../../scripts/lib/cluster/local-cluster";
+import { localCluster } from "./hooks";
+import { EVERY_KEY, apply, refusal } from "./kube";
+import { Manifest, programManifests } from "./manifests";
+
+describe("the real API server accepts what the program sends", () => {
+    it("applies every object of the default config, in dependency order, with strict field validation", async () => {
+        const manifests = await programManifests();
+        assert.deepStrictEqual(
+            manifests.map((m) => m.kind),
+            [
+                "Namespace",
+                "ConfigMap",
+                "Service",
+                "PersistentVolumeClaim",
+                "Secret",
+                "Secret",
+                "Secret",
+                "Secret",
+                "Secret",
+                "NetworkPolicy",
+                "Secret",
+                "Deployment",
+            ],
+        );
+        const output = apply(manifests);
+        for (const m of manifests) {
+            assert.match(output, new RegExp(`${m.kind.toLowerCase()}[^ ]*/${m.metadata.name} serverside-applied`, "i"));
+        }
+    });
+
+    it("applies every object of a config that sets every key", async () => {
+        const manifests = await programManifests(EVERY_KEY);
+        assert.ok(manifests.some((m) => m.kind === "NetworkPolicy"));
+        apply(manifests);
+        const policy = JSON.parse(
+            kubectl(localCluster(), ["get", "networkpolicy", "redis", "-n", "events", "-o", "json"]),
+        );
+        assert.deepStrictEqual(policy.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values, [
+            "events",
+            "workers",
+        ]);
+    });
+
+    it("can fail: an `In` expression with no values is refused with the API server's message", async () => {
+        const policy = (await programManifests()).find((m) => m.kind === "NetworkPolicy") as Manifest & {
+            spec: {
+                ingress: Array<{
+                    from: Array<{ namespaceSelector: { matchExpressions: Array<{ values: string[] }> } }>;
+                }>;
+            };
+        };
+        policy.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values = [];
+        assert.match(refusal([policy]), /values: Required value: must be specified when `operator` is 'In' or 'NotIn'/);
+    });
+
+    it("can fail: an unknown field is refused by strict validation", async () => {
+        const service = (await programManifests()).find((m) => m.kind === "Service") as Manifest & {
+            spec: Record<string, unknown>;
+        };
+        assert.match(
+            refusal([{ ...service, spec: { ...service.spec, clusterIp: "None" } }]),
+            /\.spec\.clusterIp: field not declared in schema/,
+        );
+    });
+});
+
+describe("the namespace's restricted Pod Security", () => {
+    const pod = (name: string, container: Record<string, unknown>, spec: Record<string, unknown> = {}): Manifest => ({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace: "dsm" },
+        spec: { containers: [{ name: "c", image: "redis:7.2-alpine", ...container }], ...spec },
+    });
+    const restricted = {
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+    };
+    const podSpecRestricted = { securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } };
+
+    it("admits the Redis pod: the Deployment's ReplicaSet creates it", () => {
+        const names = kubectl(localCluster(), [
+            "get",
+            "pods",
+            "-n",
+            "dsm",
+            "-l",
+            "app=redis",
+            "-o",
+            "name",
+            "--request-timeout=5s",
+        ]);
+        const events = kubectl(localCluster(), ["get", "events", "-n", "dsm", "-o", "jsonpath={.items[*].message}"]);
+        assert.doesNotMatch(events, /violates PodSecurity/);
+        // The ReplicaSet may still be creating it; the rollout suite waits for it to be Available.
+        assert.ok(names.trim() !== "" || events.includes("Created pod"), events);
+    });
+
+    const refusals: Array<[string, Manifest, RegExp]> = [
+        [
+            "a privileged container",
+            pod(
+                "privileged",
+                // allowPrivilegeEscalation: false with privileged is invalid before admission; leave it out.
+                { securityContext: { capabilities: { drop: ["ALL"] }, privileged: true } },
+                podSpecRestricted,
+            ),
+            /privileged \(container "c" must not set securityContext\.privileged=true\)/,
+        ],
+        [
+            "a container that may run as root",
+            pod("root", restricted, { securityContext: { seccompProfile: { type: "RuntimeDefault" } } }),
+            /runAsNonRoot != true/,
+        ],
+        [
+            "a container that adds a capability",
+            pod(
+                "caps",
+                {
+                    securityContext: {
+                        allowPrivilegeEscalation: false,
+                        capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] },
+                    },
+                },
+                podSpecRestricted,
+            ),
+            /unrestricted capabilities \(container "c" must not include "NET_ADMIN"/,
+        ],
+    ];
+    for (const [what, manifest, message] of refusals) {
+        it(`refuses ${what}, with the admission's message`, () => {
+            const error = refusal([manifest]);
+            assert.match(error, /violates PodSecurity "restricted:latest"/);
+            assert.match(error, message);
+        });
+    }
+
+    it("admits a pod that meets the standard (the control for the refusals above)", () => {
+        apply([pod("conforming", restricted, podSpecRestricted)]);
+        kubectl(localCluster(), ["delete", "pod", "conforming", "-n", "dsm", "--wait=false"]);
+    });
+});

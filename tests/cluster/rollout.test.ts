@@ -1,0 +1,225 @@
+/**
+ * The default bus, applied by the admission suite, rolls out on the real control plane: the Deployment becomes
+ * Available and the Service gets endpoints; the stream-groups provider works through a real port-forward
+ * (@kubernetes/client-node, kube-apiserver, KWOK, the node agent's redis-server); verify's checks pass, and fail on the
+ * right check; and what Kubernetes forbids changing is refused by the API server.
+ */
+import * as assert from "assert";
+import Redis from "ioredis";
+import { streamGroupsProvider } from "../../components/stream-groups/provider";
+import { StreamGroupsInputs } from "../../components/stream-groups/inputs";
+import { kubectl } from "../../scripts/lib/cluster/local-cluster";
+import { verifyBus } from "../../scripts/lib/verify-checks";
+import { apply, refusal } from "./kube";
+import { localCluster } from "./hooks";
+import { Manifest, programManifests } from "./manifests";
+
+const k = (...args: string[]) => kubectl(localCluster(), args);
+
+function adminPassword(): string {
+    return Buffer.from(
+        k("get", "secret", "redis-dsm-admin", "-n", "dsm", "-o", "jsonpath={.data.REDIS_PASSWORD}"),
+        "base64",
+    ).toString();
+}
+
+/** A client straight to the node agent's redis-server, beside the port-forward, to check what the provider did. */
+function direct(): Redis {
+    return new Redis({
+        host: "127.0.0.1",
+        port: localCluster().redisPort,
+        username: "dsm-admin",
+        password: adminPassword(),
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+    });
+}
+
+describe("the bus on the real control plane", () => {
+    it("rolls out: the Deployment becomes Available and the Service gets a ready endpoint", () => {
+        k("wait", "--for=condition=Available", "deployment/redis", "-n", "dsm", "--timeout=120s");
+        k(
+            "wait",
+            "--for=jsonpath={.endpoints[0].conditions.ready}=true",
+            "endpointslice",
+            "-l",
+            "kubernetes.io/service-name=redis",
+            "-n",
+            "dsm",
+            "--timeout=60s",
+        );
+        const slice = JSON.parse(
+            k("get", "endpointslice", "-l", "kubernetes.io/service-name=redis", "-n", "dsm", "-o", "json"),
+        );
+        assert.deepStrictEqual(
+            slice.items[0].ports.map((p: { port: number }) => p.port),
+            [6379],
+        );
+    });
+
+    describe("the stream-groups provider, through a real port-forward", function () {
+        this.timeout(120_000);
+        const inputs = (groups: string[]): StreamGroupsInputs => ({
+            stream: "dsm:events",
+            groups: groups.map((name) => ({ name, startId: "0" })),
+            connection: {
+                namespace: "dsm",
+                service: "redis",
+                port: 6379,
+                kubeconfig: localCluster().kubeconfig,
+                username: "dsm-admin",
+                password: adminPassword(),
+            },
+            readinessTimeoutSeconds: 60,
+            deleteStreamOnDelete: false,
+        });
+        const groupsOnServer = async () => {
+            const client = direct();
+            await client.connect();
+            try {
+                const groups = (await client.xinfo("GROUPS", "dsm:events")) as string[][];
+                return groups.map((g) => g[1]).sort();
+            } finally {
+                client.disconnect();
+            }
+        };
+        const commandCount = async (): Promise<number> => {
+            const client = direct();
+            await client.connect();
+            try {
+                const stats = (await client.info("commandstats")) + (await client.info("stats"));
+                const xgroup = /cmdstat_xgroup\|create:calls=(\d+)/.exec(stats)?.[1] ?? "0";
+                return Number(xgroup);
+            } finally {
+                client.disconnect();
+            }
+        };
+
+        it("creates the stream and its groups", async () => {
+            const checked = await streamGroupsProvider.check!(
+                {},
+                inputs(["sprint-service", "project-service"]) as never,
+            );
+            assert.strictEqual(checked.failures, undefined);
+            await streamGroupsProvider.create(checked.inputs);
+            assert.deepStrictEqual(await groupsOnServer(), ["project-service", "sprint-service"]);
+        });
+
+        it("updates: adds a group and removes one", async () => {
+            await streamGroupsProvider.update!(
+                "dsm:events",
+                inputs(["sprint-service", "project-service"]),
+                inputs(["sprint-service", "backlog-service"]),
+            );
+            assert.deepStrictEqual(await groupsOnServer(), ["backlog-service", "sprint-service"]);
+        });
+
+        it("does nothing at all on a no-op: no change planned, no command sent", async () => {
+            const same = inputs(["sprint-service", "backlog-service"]);
+            assert.strictEqual((await streamGroupsProvider.diff!("dsm:events", same, same)).changes, false);
+            const before = await commandCount();
+            await streamGroupsProvider.update!("dsm:events", same, same);
+            assert.strictEqual(await commandCount(), before);
+        });
+
+        it("deletes the groups and keeps the stream, its events being data", async () => {
+            const client = direct();
+            await client.connect();
+            await client.xadd("dsm:events", "*", "type", "SprintStarted");
+            client.disconnect();
+            await streamGroupsProvider.delete!("dsm:events", inputs(["sprint-service", "backlog-service"]));
+            assert.deepStrictEqual(await groupsOnServer(), []);
+        });
+    });
+
+    describe("verify's checks", function () {
+        this.timeout(120_000);
+        const target = () => ({
+            namespace: "dsm",
+            serviceName: "redis",
+            port: 6379,
+            stream: "dsm:events",
+            groups: ["sprint-service"],
+            kubeconfig: localCluster().kubeconfig,
+            timeoutSeconds: 10,
+        });
+        const failing = async () =>
+            (await verifyBus(target())).filter((r) => !r.ok).map((r) => `${r.check}: ${r.detail}`);
+
+        before(async () => {
+            const client = direct();
+            await client.connect();
+            await client.xgroup("CREATE", "dsm:events", "sprint-service", "0", "MKSTREAM");
+            client.disconnect();
+        });
+
+        it("all pass, the pod's log read by kubectl logs included", async () => {
+            assert.deepStrictEqual(await failing(), []);
+            assert.match(k("logs", "deploy/redis", "-n", "dsm"), /Ready to accept connections/);
+        });
+
+        it("fail on the stream checks, and only there, when the stream is missing", async () => {
+            const client = direct();
+            await client.connect();
+            await client.del("dsm:events");
+            client.disconnect();
+            const failures = await failing();
+            assert.ok(failures.length > 0 && failures.every((f) => f.startsWith("XINFO")), failures.join("\n"));
+        });
+
+        it("fail on the pod check when the pod is not Ready", async () => {
+            const pod = k("get", "pods", "-n", "dsm", "-l", "app=redis", "-o", "jsonpath={.items[0].metadata.name}");
+            k(
+                "patch",
+                "pod",
+                pod,
+                "-n",
+                "dsm",
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                JSON.stringify({
+                    status: { conditions: [{ type: "Ready", status: "False", reason: "TestNotReady" }] },
+                }),
+            );
+            try {
+                const failures = await failing();
+                assert.match(failures[0] ?? "", /^pod is Running and Ready: /);
+            } finally {
+                // A new pod replaces it, Ready again, for the suites after this one.
+                k("delete", "pod", pod, "-n", "dsm", "--wait=true");
+                k("wait", "--for=condition=Available", "deployment/redis", "-n", "dsm", "--timeout=120s");
+            }
+        });
+    });
+
+    describe("fields Kubernetes forbids changing", () => {
+        it("refuses another selector on the Deployment, which is why the program never changes it", async () => {
+            const deployment = (await programManifests()).find((m) => m.kind === "Deployment") as Manifest & {
+                spec: { selector: { matchLabels: Record<string, string> } };
+            };
+            const changed = {
+                ...deployment,
+                spec: { ...deployment.spec, selector: { matchLabels: { app: "redis-2" } } },
+            };
+            assert.match(refusal([changed]), /spec\.selector: Invalid value: .*field is immutable/);
+            // Every config renders the same selector, so no config change can reach this refusal.
+            const other = (await programManifests({ namespace: "dsm", memoryLimit: "1Gi", port: "6380" })).find(
+                (m) => m.kind === "Deployment",
+            ) as typeof deployment;
+            assert.deepStrictEqual(other.spec.selector, deployment.spec.selector);
+        });
+
+        it("refuses another StorageClass on the existing data claim, once it has one", async () => {
+            const claim = (await programManifests()).find((m) => m.kind === "PersistentVolumeClaim") as Manifest & {
+                spec: Record<string, unknown>;
+            };
+            // Unset to set is allowed once (the retroactive default StorageClass); from one class to another is not.
+            apply([{ ...claim, spec: { ...claim.spec, storageClassName: "fast" } }]);
+            assert.match(
+                refusal([{ ...claim, spec: { ...claim.spec, storageClassName: "slow" } }]),
+                /spec: Forbidden: spec is immutable after creation/,
+            );
+        });
+    });
+});
