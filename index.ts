@@ -1,14 +1,20 @@
-/** The stack program: the stack config, read and validated, builds the bus. Nothing else. */
+/**
+ * The stack program: the stack config, read and validated, builds the bus; its outputs are the stack's. A function,
+ * so that the CLI runs it (Pulumi.yaml's main) and the scripts run the same program inline, in their own process.
+ */
 import "./config/require-node";
-import { readConfig, stackConfigSource } from "./config/read-config";
 import { DsmRedis } from "./components";
+import { readConfig, stackConfigSource } from "./config/read-config";
 
-const bus = new DsmRedis("dsm-redis", readConfig(stackConfigSource()));
-
-export const namespace = bus.namespace;
-export const serviceName = bus.serviceName;
-export const host = bus.host;
-export const port = bus.port;
-export const stream = bus.stream;
-export const groups = bus.groups;
-export const credentialSecrets = bus.credentialSecrets;
+export = async () => {
+    const bus = new DsmRedis("dsm-redis", readConfig(stackConfigSource()));
+    return {
+        namespace: bus.namespace,
+        serviceName: bus.serviceName,
+        host: bus.host,
+        port: bus.port,
+        stream: bus.stream,
+        groups: bus.groups,
+        credentialSecrets: bus.credentialSecrets,
+    };
+};

@@ -14,7 +14,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     components: ["components", "k8s-grammar"],
     config: ["config", "components", "k8s-grammar"],
     "index.ts": ["config", "components"],
-    scripts: ["scripts", "config", "components", "policy", "k8s-grammar"],
+    scripts: ["scripts", "index.ts", "config", "components", "policy", "k8s-grammar"],
 };
 
 function sources(dir: string): string[] {

@@ -2,7 +2,16 @@
  * The boundary between the scripts and the Pulumi Automation API: everything they ask of a workspace or a stack goes
  * through `Automation`, so that tests can stand in for the engine there and nowhere else.
  */
-import type { DestroyOptions, OutputMap, PreviewOptions, Stack, UpOptions } from "@pulumi/pulumi/automation";
+import type {
+    DestroyOptions,
+    InlineProgramArgs,
+    LocalWorkspaceOptions,
+    OutputMap,
+    PreviewOptions,
+    PulumiFn,
+    Stack,
+    UpOptions,
+} from "@pulumi/pulumi/automation";
 
 export interface StackHandle {
     readonly name: string;
@@ -18,7 +27,7 @@ export interface StackHandle {
 
 export interface StackRequest {
     readonly stackName: string;
-    /** The program's folder (Pulumi.yaml). */
+    /** The program's folder (Pulumi.yaml, the stack config files). */
     readonly workDir: string;
     /** Extra environment for the CLI: PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE … */
     readonly envVars: Record<string, string>;
@@ -45,6 +54,23 @@ export class StackNotFound extends Error {
         );
         this.name = "StackNotFound";
     }
+}
+
+/**
+ * The stack program (index.ts), run inline: in this process, handed to the CLI as a language runtime of its own
+ * (`--client`). The same function the CLI runs through Pulumi.yaml, without needing a Node.js language host plugin.
+ */
+function program(): PulumiFn {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a stack is opened.
+    return require("../../index") as PulumiFn;
+}
+
+/** An inline stack of this project, with the workspace in the program's folder (Pulumi.yaml, stack config files). */
+function stackArgs(request: StackRequest): [InlineProgramArgs, LocalWorkspaceOptions] {
+    return [
+        { stackName: request.stackName, projectName: "dsm-redis", program: program() },
+        { workDir: request.workDir, envVars: request.envVars },
+    ];
 }
 
 function handleOf(stack: Stack): StackHandle {
@@ -85,23 +111,13 @@ export const pulumiAutomation: Automation = {
 
     async selectOrCreateStack(request) {
         const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-        return handleOf(
-            await LocalWorkspace.createOrSelectStack(
-                { stackName: request.stackName, workDir: request.workDir },
-                { envVars: request.envVars },
-            ),
-        );
+        return handleOf(await LocalWorkspace.createOrSelectStack(...stackArgs(request)));
     },
 
     async selectStack(request) {
         const { LocalWorkspace, StackNotFoundError } = await import("@pulumi/pulumi/automation");
         try {
-            return handleOf(
-                await LocalWorkspace.selectStack(
-                    { stackName: request.stackName, workDir: request.workDir },
-                    { envVars: request.envVars },
-                ),
-            );
+            return handleOf(await LocalWorkspace.selectStack(...stackArgs(request)));
         } catch (error) {
             if (!(error instanceof StackNotFoundError)) throw error;
             const workspace = await LocalWorkspace.create({ workDir: request.workDir, envVars: request.envVars });

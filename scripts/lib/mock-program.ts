@@ -113,7 +113,9 @@ export async function runProgram(config: Record<string, string> = {}, program = 
     };
     delete require.cache[program];
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must load after setMocks, anew.
-    const exported = require(program) as Record<string, unknown>;
+    const loaded = require(program) as Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+    // A program is a module whose exports are the outputs, or (index.ts) a function that returns them.
+    const exported = typeof loaded === "function" ? await loaded() : loaded;
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exported)) {
         outputs[key] = pulumi.Output.isInstance(value) ? await resolve(value) : value;

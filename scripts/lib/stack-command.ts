@@ -9,7 +9,11 @@ import { Automation, StackHandle, StackNotFound, StackRequest } from "./automati
 import { Environment, MISSING_CLI, PreflightError, kubeconfigProblem, passphraseProblem } from "./preflight";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-export const POLICY_PACK = path.join(ROOT, "policy");
+/**
+ * The policy pack every preview, deploy and integration run enforces: policy/, or what DSM_POLICY_PACK names (the
+ * engine tier names a launcher of the same pack, as it has no Node.js language host; README, "The engine tier").
+ */
+export const POLICY_PACK = process.env.DSM_POLICY_PACK ?? path.join(ROOT, "policy");
 export const DEFAULT_STACK = "dev";
 
 export const STACK_COMMANDS = ["preview", "deploy", "destroy"] as const;
@@ -90,7 +94,12 @@ export async function runStackCommand(
         color: "auto" as const,
     };
     if (command === "preview") await stack.preview({ ...policy, diff: false });
-    if (command === "deploy") await stack.up(policy);
+    if (command === "deploy") {
+        // The engine checks policies on each resource as an update reaches it, after the ones before it were
+        // created; a preview checks them all first, so that a violation stops the deploy with nothing changed.
+        await stack.preview({ ...policy, diff: false });
+        await stack.up(policy);
+    }
     if (command === "destroy") await stack.destroy({ onOutput: options.write, color: "auto" });
 }
 

@@ -49,7 +49,8 @@ describe("npm run preview / deploy / destroy", () => {
         const args = parseArgs(["--stack", "prod", "--policy-config", "policy/config.example.json"], {});
         await runStackCommand("deploy", automation, { ...options(), ...args });
         await runStackCommand("destroy", automation, { ...options(), ...args });
-        assert.deepStrictEqual(automation.operations, ["up", "destroy"]);
+        // A deploy previews with the policy pack first, so that a violation stops it before anything changes.
+        assert.deepStrictEqual(automation.operations, ["preview", "up", "destroy"]);
         const up = automation.calls.find((c) => c.call === "up")?.args as Record<string, unknown>;
         assert.deepStrictEqual(up.policyPacks, [path.join(ROOT, "policy")]);
         assert.deepStrictEqual(up.policyPackConfigs, [path.resolve("policy/config.example.json")]);

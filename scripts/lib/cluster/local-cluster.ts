@@ -229,6 +229,9 @@ export async function startCluster(dir: string, options: ClusterOptions = {}): P
             "--node-ip=127.0.0.1",
             `--node-name=${NODE_NAME}`,
             `--node-port=${kwokPort}`,
+            // KWOK renews the node's lease, as a kubelet does; without it the node goes NotReady after the grace
+            // period, and the node lifecycle controller marks every pod on it not Ready.
+            "--node-lease-duration-seconds=40",
             `--server-address=127.0.0.1:${kwokPort}`,
             `--tls-cert-file=${pki.servingCert}`,
             `--tls-private-key-file=${pki.servingKey}`,

@@ -112,30 +112,42 @@ export async function runNodeAgent(dir: string): Promise<void> {
         const configMap = volumes.find((v) => v.configMap)?.configMap?.name;
         const aclSecret = volumes.find((v) => v.name === "acl")?.secret?.secretName;
         const data = await dataFolder(pod);
-        if (configMap === undefined || aclSecret === undefined || data === undefined) return;
-        const conf = (await core.readNamespacedConfigMap({ name: configMap, namespace })).data?.["redis.conf"];
-        const acl = (await core.readNamespacedSecret({ name: aclSecret, namespace })).data?.["users.acl"];
-        if (conf === undefined || acl === undefined) return;
+        if (data === undefined) return;
         const podDir = path.join(redisDir, "pods", uid);
         fs.mkdirSync(podDir, { recursive: true });
-        fs.writeFileSync(path.join(podDir, "users.acl"), Buffer.from(acl, "base64"));
+        // A pod without a config volume (the design's plain manifest) runs the image's defaults: no file, no ACL.
+        let conf = "";
+        if (configMap !== undefined) {
+            const text = (await core.readNamespacedConfigMap({ name: configMap, namespace })).data?.["redis.conf"];
+            if (text === undefined) return;
+            conf = text;
+        }
+        if (aclSecret !== undefined) {
+            const acl = (await core.readNamespacedSecret({ name: aclSecret, namespace })).data?.["users.acl"];
+            if (acl === undefined) return;
+            fs.writeFileSync(path.join(podDir, "users.acl"), Buffer.from(acl, "base64"));
+        }
         // The pod's own file, with only what differs on this machine replaced: the address, the port and the paths
         // the pod would have mounted (redis-server reads `dir` as it parses, so it cannot wait for an override).
         const local: Record<string, string> = {
             bind: "127.0.0.1",
             port: String(state.redisPort),
             dir: data,
-            aclfile: path.join(podDir, "users.acl"),
+            ...(aclSecret === undefined ? {} : { aclfile: path.join(podDir, "users.acl") }),
             logfile: '""',
             daemonize: "no",
         };
-        const rewritten = conf
-            .split("\n")
-            .map((line) => {
+        const lines = conf.split("\n");
+        const rewritten = [
+            ...lines.map((line) => {
                 const directive = line.split(" ")[0];
                 return directive in local ? `${directive} ${local[directive]}` : line;
-            })
-            .join("\n");
+            }),
+            // Directives the pod's file does not set, at the end (the image's defaults would bind everywhere).
+            ...Object.entries(local)
+                .filter(([directive]) => !lines.some((line) => line.split(" ")[0] === directive))
+                .map(([directive, value]) => `${directive} ${value}`),
+        ].join("\n");
         fs.writeFileSync(path.join(podDir, "redis.conf"), rewritten);
         const child = spawn("redis-server", [path.join(podDir, "redis.conf")], { stdio: ["ignore", "pipe", "pipe"] });
         fs.writeFileSync(path.join(redisDir, "redis-server.pid"), String(child.pid));

@@ -1,0 +1,52 @@
+/**
+ * The engine tier's world: a local control plane (as the cluster tier's) and the real Pulumi engine, both in one temp
+ * folder, started before the first suite and stopped by PID after the last. Loaded first by `npm run test:engine`.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ClusterState, startCluster, stopCluster } from "../../scripts/lib/cluster/local-cluster";
+import { LocalEngine, prepareEngine } from "./engine";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+let world: { cluster: ClusterState; engine: LocalEngine } | undefined;
+
+export function engineWorld(): { cluster: ClusterState; engine: LocalEngine } {
+    if (world === undefined) throw new Error("the engine tier is not set up (is tests/engine/hooks.ts loaded?)");
+    return world;
+}
+
+/** The stack config files the tier writes beside Pulumi.yaml, removed when it ends. */
+export const TIER_STACKS = /^Pulumi\.engine-[a-z0-9-]+\.yaml$/;
+
+function removeTierStackFiles(): void {
+    for (const file of fs.readdirSync(ROOT)) if (TIER_STACKS.test(file)) fs.rmSync(path.join(ROOT, file));
+}
+
+before(async function () {
+    this.timeout(1_800_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsm-engine-"));
+    const cluster = await startCluster(path.join(dir, "cluster"));
+    world = { cluster, engine: prepareEngine(path.join(dir, "engine"), cluster.kubeconfig) };
+    const v = world.engine.versions;
+    process.stdout.write(
+        `      cluster up in ${cluster.startSeconds.toFixed(1)} s; pulumi ${v.cli}, kubernetes plugin ${v.kubernetesPlugin} installed as ${v.kubernetesSdk}\n`,
+    );
+});
+
+after(async function () {
+    this.timeout(60_000);
+    removeTierStackFiles();
+    if (world !== undefined) {
+        await stopCluster(world.cluster.dir);
+        fs.rmSync(path.dirname(world.cluster.dir), { recursive: true, force: true });
+    }
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+        removeTierStackFiles();
+        const stopping = world === undefined ? Promise.resolve() : stopCluster(world.cluster.dir);
+        void stopping.finally(() => process.exit(130));
+    });
+}
