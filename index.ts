@@ -7,7 +7,8 @@ import { DsmRedis } from "./components";
 import { readConfig, stackConfigSource } from "./config/read-config";
 
 export = async () => {
-    const bus = new DsmRedis("dsm-redis", readConfig(stackConfigSource()));
+    const { args, options } = readConfig(stackConfigSource());
+    const bus = new DsmRedis("dsm-redis", args, options);
     return {
         namespace: bus.namespace,
         serviceName: bus.serviceName,

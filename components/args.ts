@@ -54,8 +54,17 @@ export interface DsmRedisArgs {
     readonly groups?: pulumi.Input<pulumi.Input<GroupSpec>[]>;
     /** How long provisioning the stream waits for Redis to answer and finish loading, in seconds. Default: 300. */
     readonly readinessTimeoutSeconds?: pulumi.Input<number>;
-    /** Delete the stream and its events when the stack is destroyed. Default: false (events are data). */
+    /**
+     * Delete the stream key from the running server when the stream resource is deleted: on destroy, and when
+     * `stream` names another key. The data volume is `deleteDataOnDestroy`'s. Default: false (events are data).
+     */
     readonly deleteStreamOnDelete?: pulumi.Input<boolean>;
+    /**
+     * Delete the data volume (the AOF, every event) and the namespace that holds it when the component is deleted.
+     * By default both are kept (Pulumi's `retainOnDelete`): destroy removes the rest, and a later deploy adopts them
+     * with every event. Default: false.
+     */
+    readonly deleteDataOnDestroy?: boolean;
     /**
      * How provisioning reaches Redis: `port-forward` through the Kubernetes API of the cluster the resources go to
      * (the machine running `pulumi up` cannot reach a ClusterIP Service), or `direct` to
@@ -106,6 +115,7 @@ export const DSM_REDIS_DEFAULTS = {
     readinessTimeoutSeconds: STREAM_GROUPS_DEFAULTS.readinessTimeoutSeconds,
     deleteStreamOnDelete: STREAM_GROUPS_DEFAULTS.deleteStreamOnDelete,
     provisionerConnection: "port-forward",
+    deleteDataOnDestroy: false,
     persistence: true,
     storageSize: "1Gi",
     appendfsync: "everysec",
@@ -131,6 +141,7 @@ export interface BusSettings {
     readonly clientNamespaces?: readonly string[];
     // Plain in the arguments: they decide which resources exist.
     readonly createNamespace: boolean;
+    readonly deleteDataOnDestroy: boolean;
     readonly provisionerConnection: ProvisionerConnection;
     readonly persistence: boolean;
     readonly appendfsync: AppendFsync;
@@ -141,7 +152,13 @@ export interface BusSettings {
 /** The settings that decide which resources exist, and so must be known when the component is constructed. */
 export type StructuralSettings = Pick<
     BusSettings,
-    "createNamespace" | "provisionerConnection" | "persistence" | "appendfsync" | "users" | "networkPolicy"
+    | "createNamespace"
+    | "deleteDataOnDestroy"
+    | "provisionerConnection"
+    | "persistence"
+    | "appendfsync"
+    | "users"
+    | "networkPolicy"
 >;
 
 export interface ResolvedArgs {
@@ -192,6 +209,7 @@ function withDefaults(args: DsmRedisArgs) {
         storageClass: args.storageClass,
         clientNamespaces: args.clientNamespaces,
         createNamespace: args.createNamespace ?? d.createNamespace,
+        deleteDataOnDestroy: args.deleteDataOnDestroy ?? d.deleteDataOnDestroy,
         provisionerConnection: args.provisionerConnection ?? d.provisionerConnection,
         persistence: args.persistence ?? d.persistence,
         appendfsync: args.appendfsync ?? d.appendfsync,
@@ -233,6 +251,7 @@ export function resolveArgs(args: DsmRedisArgs): ResolvedArgs {
     const names = users.map((u) => u.name);
     const structure: StructuralSettings = {
         createNamespace: merged.createNamespace,
+        deleteDataOnDestroy: merged.deleteDataOnDestroy,
         provisionerConnection: merged.provisionerConnection,
         persistence: merged.persistence,
         appendfsync: merged.appendfsync,

@@ -9,9 +9,10 @@ import { buildNamespace } from "./build/namespace";
 import { buildNetworkPolicy } from "./build/network-policy";
 import { buildService } from "./build/service";
 import { buildDataClaim } from "./build/storage";
-import { ClusterAccess, buildStreamGroups } from "./build/stream-groups";
+import { ClusterAccess, buildProvisioning } from "./build/provisioning";
 import { buildDeployment } from "./build/workload";
 import { ADMIN_USER } from "./render/acl";
+import { RedisAclUsers } from "./acl-users/resource";
 import { RedisStreamGroups } from "./stream-groups/resource";
 import { InvalidArgumentsError } from "./validation";
 
@@ -46,8 +47,13 @@ export class DsmRedis extends pulumi.ComponentResource {
 
     /** The Namespace, when the component creates it. */
     public readonly namespaceResource?: k8s.core.v1.Namespace;
-    /** The Kubernetes provider built from `args.kubernetes`, when given. */
-    public readonly kubernetesProvider?: k8s.Provider;
+    /**
+     * The component's own Kubernetes provider, for every child, built from `args.kubernetes` or else the stack's
+     * `kubernetes:kubeconfig` and `kubernetes:context` (as the default provider reads them). Its own, so that the
+     * port-forward goes to the same cluster, and so that Secrets and the ConfigMap are updated in place: by default
+     * the Kubernetes provider replaces them on any change, which would delete and recreate a service's credentials.
+     */
+    public readonly kubernetesProvider: k8s.Provider;
     /** The Deployment, for callers that depend on its rollout. */
     public readonly deployment: k8s.apps.v1.Deployment;
     /** The Service. */
@@ -62,6 +68,8 @@ export class DsmRedis extends pulumi.ComponentResource {
     public readonly networkPolicy?: k8s.networking.v1.NetworkPolicy;
     /** Each user's credentials Secret (`dsm-admin` included), by user. */
     public readonly credentials: Readonly<Record<string, k8s.core.v1.Secret>>;
+    /** The running server's users, kept equal to the ACL file's without a restart. */
+    public readonly aclUsers: RedisAclUsers;
     /** The stream and its consumer groups, created once the Deployment has rolled out. */
     public readonly streamGroups: RedisStreamGroups;
 
@@ -70,22 +78,27 @@ export class DsmRedis extends pulumi.ComponentResource {
         const resolved = resolveArgs(args);
         const { structure, settings } = resolved;
         const setting = <K extends keyof BusSettings>(key: K) => settings.apply((s) => s[key]);
-        if (structure.provisionerConnection === "port-forward" && args.kubernetes === undefined) {
-            refuseForeignKubernetesProvider(opts);
-        }
+        refuseForeignKubernetesProvider(opts);
         super(DSM_REDIS_TYPE, name, {}, opts);
 
-        if (args.kubernetes !== undefined) {
-            this.kubernetesProvider = new k8s.Provider(
-                `${name}-kubernetes`,
-                { kubeconfig: args.kubernetes.kubeconfig, context: args.kubernetes.context },
-                { parent: this },
-            );
-        }
+        const cluster = args.kubernetes ?? stackClusterAccess();
+        this.kubernetesProvider = new k8s.Provider(
+            `${name}-kubernetes`,
+            {
+                kubeconfig: cluster.kubeconfig,
+                context: cluster.context,
+                enableSecretMutable: true,
+                enableConfigMapMutable: true,
+            },
+            { parent: this },
+        );
         const childOptions: pulumi.CustomResourceOptions = { parent: this, provider: this.kubernetesProvider };
         // Children use the namespace's output name, so that they wait for it when this component creates it.
         this.namespaceResource = structure.createNamespace
-            ? buildNamespace(name, setting("namespace"), childOptions)
+            ? buildNamespace(name, setting("namespace"), {
+                  ...childOptions,
+                  retainOnDelete: !structure.deleteDataOnDestroy,
+              })
             : undefined;
         const context: BuildContext = {
             name,
@@ -104,19 +117,22 @@ export class DsmRedis extends pulumi.ComponentResource {
         this.configMap = files.configMap;
         this.aclSecret = files.aclSecret;
         this.dataClaim = buildDataClaim(context);
-        this.deployment = buildDeployment(context, files, credentials[0], this.dataClaim);
+        this.deployment = buildDeployment(context, files, this.dataClaim);
         this.service = buildService(context);
         this.networkPolicy = buildNetworkPolicy(context);
 
         this.namespace = this.service.metadata.namespace;
         this.serviceName = this.service.metadata.name;
-        this.streamGroups = buildStreamGroups(
+        const provisioning = buildProvisioning(
             context,
             { host: this.host, namespace: this.namespace, service: this.serviceName },
             credentials[0].password,
-            args.kubernetes ?? stackClusterAccess(),
+            files.aclRules,
+            cluster,
             [this.deployment, this.service],
         );
+        this.aclUsers = provisioning.aclUsers;
+        this.streamGroups = provisioning.streamGroups;
         this.stream = this.streamGroups.stream;
         this.groups = this.streamGroups.groups.apply((groups) => groups.map((g) => g.name));
         this.credentials = Object.fromEntries(credentials.map((c) => [c.user, c.secret]));
@@ -145,7 +161,10 @@ function stackClusterAccess(): ClusterAccess {
     return { kubeconfig: config.getSecret("kubeconfig"), context: config.get("context") };
 }
 
-/** A Kubernetes provider from the options would send the resources to a cluster the port-forward cannot know. */
+/**
+ * A Kubernetes provider from the options would be ignored (the children use the component's own): say so, and how to
+ * give the cluster instead.
+ */
 function refuseForeignKubernetesProvider(opts: pulumi.ComponentResourceOptions): void {
     const given = [
         opts.provider,
@@ -157,7 +176,7 @@ function refuseForeignKubernetesProvider(opts: pulumi.ComponentResourceOptions):
             {
                 field: "kubernetes",
                 message:
-                    "a Kubernetes provider was given in the resource options, but the port-forward that creates the stream could not know its cluster; pass its kubeconfig (and context) as args.kubernetes instead, and DsmRedis builds the provider from it",
+                    "a Kubernetes provider was given in the resource options, but DsmRedis builds its own (to reach the same cluster with its port-forward, and to update Secrets in place); pass its kubeconfig (and context) as args.kubernetes instead",
             },
         ]);
     }

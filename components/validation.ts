@@ -14,7 +14,7 @@ import {
     parseResourceQuantity,
     wholeUnits,
 } from "../k8s-grammar/quantity";
-import { ADMIN_USER, KEY_PATTERN, ROLES, Role, ServiceUser } from "./render/acl";
+import { ADMIN_USER, KEY_PATTERN, RESERVED_USERS, ROLES, Role, ServiceUser } from "./render/acl";
 import { APPENDFSYNC_MODES, MiB, maxmemoryBytes, minMemoryLimitBytes } from "./render/redis-conf";
 import { PROVISIONER_CONNECTIONS, UNKNOWN, checkInputs } from "./stream-groups/inputs";
 
@@ -63,6 +63,7 @@ export interface SettingsToCheck {
     readonly groups: Known<unknown>;
     readonly readinessTimeoutSeconds: Known<unknown>;
     readonly deleteStreamOnDelete: Known<unknown>;
+    readonly deleteDataOnDestroy: unknown;
     readonly provisionerConnection: unknown;
     readonly persistence: unknown;
     readonly storageSize: Known<unknown>;
@@ -89,6 +90,7 @@ export function settingsProblems(s: SettingsToCheck): Problem[] {
     problems.push(...resourcesProblems(s.resources, s.persistence));
     problems.push(...streamGroupsProblems(s));
     check("deleteStreamOnDelete", s.deleteStreamOnDelete, booleanProblem);
+    check("deleteDataOnDestroy", s.deleteDataOnDestroy, booleanProblem);
     check("provisionerConnection", s.provisionerConnection, (v) =>
         oneOfProblem(v, PROVISIONER_CONNECTIONS, "a connection mode"),
     );
@@ -230,7 +232,7 @@ export const USERS_FORM = `a list such as [{"name": "sprint-service", "roles": [
 const MAX_USER_NAME_LENGTH = 50;
 
 /**
- * ACL users: each a DNS-1123 label of at most 50 characters, neither `default` nor the admin, listed once, with roles
+ * ACL users: each a DNS-1123 label of at most 50 characters, not a reserved name (RESERVED_USERS), listed once, with roles
  * from ROLES. Returns the names of the valid ones, so that passwords can be checked against them.
  */
 function usersProblems(value: unknown): { names: string[]; problems: Problem[] } {
@@ -253,7 +255,7 @@ function usersProblems(value: unknown): { names: string[]; problems: Problem[] }
             return;
         }
         const name = user.name;
-        if (name === "default" || name === ADMIN_USER) {
+        if (RESERVED_USERS.includes(name)) {
             problems.push({ field: `${field}.name`, message: `"${name}" is reserved; expected a service's own name` });
             return;
         }

@@ -17,8 +17,10 @@ export type KeyKind =
 
 export interface ConfigKey {
     readonly key: string;
-    /** The argument of DsmRedis it sets, as a path (`resources.limits.memory`). */
+    /** The argument of DsmRedis it sets, as a path (`resources.limits.memory`), or the resource option. */
     readonly argument: string;
+    /** Set for a key that is a resource option of the component (`protect`), not an argument. */
+    readonly option?: true;
     readonly kind: KeyKind;
     /** The default, as README shows it. */
     readonly default: string;
@@ -114,7 +116,25 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         argument: "deleteStreamOnDelete",
         kind: "boolean",
         default: String(d.deleteStreamOnDelete),
-        description: "Delete the stream and its events on destroy (events are kept by default).",
+        description:
+            "Delete the stream key from Redis when its resource is deleted (destroy, or a new `stream`); the volume is `deleteDataOnDestroy`'s.",
+    },
+    {
+        key: "deleteDataOnDestroy",
+        argument: "deleteDataOnDestroy",
+        kind: "boolean",
+        default: String(d.deleteDataOnDestroy),
+        description:
+            "Delete the data volume (every event) and its namespace on destroy; by default destroy keeps both, and a later deploy adopts them.",
+    },
+    {
+        key: "protect",
+        argument: "protect",
+        option: true,
+        kind: "boolean",
+        default: "false",
+        description:
+            "Protect every resource of the bus (Pulumi `protect`): destroy and replacements fail until it is false. For production stacks.",
     },
     {
         key: "provisionerConnection",

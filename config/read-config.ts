@@ -102,11 +102,17 @@ function keyOfArgument(field: string): { key: string; rest: string } {
     return { key: owner.key, rest: field.slice(owner.argument.length).replace(/^\./, "") };
 }
 
+/** What the stack config says: the component's arguments, and its resource options. */
+export interface StackSettings {
+    readonly args: DsmRedisArgs;
+    readonly options: { readonly protect?: boolean };
+}
+
 /**
- * Reads the stack config into DsmRedis arguments, validated by the component's own rules. Throws an
+ * Reads the stack config into DsmRedis arguments and options, validated by the component's own rules. Throws an
  * InvalidSettingsError listing each bad key with the value given and the accepted form.
  */
-export function readConfig(source: ConfigSource): DsmRedisArgs {
+export function readConfig(source: ConfigSource): StackSettings {
     const problems: Problem[] = [];
     const name = (key: string) => `${source.project}:${key}`;
     const known = new Set(CONFIG_KEYS.map((k) => k.key));
@@ -120,12 +126,23 @@ export function readConfig(source: ConfigSource): DsmRedisArgs {
     }
 
     const args: Record<string, unknown> = {};
+    const options: Record<string, unknown> = {};
     for (const key of CONFIG_KEYS) {
         const text = source.get(key.key);
         if (text === undefined) continue;
         const read = argumentValue(key, text);
         if ("problem" in read) problems.push({ field: name(key.key), message: read.problem });
+        else if (key.option) options[key.argument] = read.value;
         else setAt(args, key.argument, read.value);
+    }
+    // A resource option is no argument of the component's: its one rule is checked here.
+    for (const [option, value] of Object.entries(options)) {
+        if (typeof value !== "boolean") {
+            problems.push({
+                field: name(option),
+                message: `${JSON.stringify(value)} is not a boolean; expected true or false`,
+            });
+        }
     }
 
     for (const problem of argumentProblems(args as DsmRedisArgs)) {
@@ -133,5 +150,5 @@ export function readConfig(source: ConfigSource): DsmRedisArgs {
         problems.push({ field: name(key), message: rest === "" ? problem.message : `${rest}: ${problem.message}` });
     }
     if (problems.length > 0) throw new InvalidSettingsError(problems);
-    return args as DsmRedisArgs;
+    return { args: args as DsmRedisArgs, options };
 }

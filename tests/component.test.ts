@@ -215,7 +215,7 @@ describe("DsmRedis arguments", () => {
         assert.strictEqual((connection as { context?: string }).context, "ci");
     });
 
-    it("refuses a Kubernetes provider in the options when the port-forward could not know its cluster", async () => {
+    it("refuses a Kubernetes provider in the options, which it would not use, saying how to give the cluster", async () => {
         const provider = new k8s.Provider("elsewhere", { context: "other" });
         const error = thrown(() => new DsmRedis("foreign", {}, { providers: [provider] }));
         assert.deepStrictEqual(
@@ -224,10 +224,26 @@ describe("DsmRedis arguments", () => {
         );
         assert.match(error.message, /pass its kubeconfig \(and context\) as args\.kubernetes/);
         assert.deepStrictEqual(await registeredUnder("foreign"), []);
-        // With direct provisioning there is no port-forward, so any provider will do.
-        assert.doesNotThrow(
-            () => new DsmRedis("foreign-direct", { provisionerConnection: "direct" }, { provider: provider }),
-        );
+        assert.throws(() => new DsmRedis("foreign-direct", { provisionerConnection: "direct" }, { provider }));
+    });
+
+    it("builds its own provider from the stack's kubernetes config when no cluster is given, with Secrets mutable", async () => {
+        pulumi.runtime.setConfig("kubernetes:context", "from-stack");
+        try {
+            const bus = new DsmRedis("own-provider", {});
+            const provider = (await registeredUnder("own-provider")).find(
+                (r) => r.type === "pulumi:providers:kubernetes",
+            );
+            assert.ok(provider !== undefined && bus.kubernetesProvider !== undefined);
+            assert.strictEqual(provider.inputs.context, "from-stack");
+            // In place: by default the Kubernetes provider replaces a Secret whose data changes.
+            assert.strictEqual(provider.inputs.enableSecretMutable, "true");
+            assert.strictEqual(provider.inputs.enableConfigMapMutable, "true");
+            const connection = (await resolve(bus.streamGroups.connection)) as { context?: string };
+            assert.strictEqual(connection.context, "from-stack");
+        } finally {
+            pulumi.runtime.setAllConfig({});
+        }
     });
 
     it("keeps its type tokens, which are part of every URN", () => {

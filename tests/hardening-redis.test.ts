@@ -215,25 +215,56 @@ describe("the rendered configuration on a real redis-server", function () {
         });
         after(() => redis.stop());
 
-        /** Runs a probe's exec command as the kubelet would, against this server's port. */
-        function runProbe(command: string[], password: string): Promise<number> {
+        /** Runs a probe's exec command as the kubelet would, against this server's port, with no credential. */
+        function runProbe(command: string[]): Promise<number> {
             const port = String(redis.server.port);
             const [program, ...args] =
                 command[0] === "redis-cli"
                     ? ["redis-cli", "-p", port, ...command.slice(1)]
                     : [command[0], command[1], command[2].replace(/redis-cli /g, `redis-cli -p ${port} `)];
+            const env = { ...process.env };
+            delete env.REDISCLI_AUTH;
             return new Promise((resolve) => {
-                execFile(program, args, { env: { ...process.env, REDISCLI_AUTH: password } }, (error) =>
-                    resolve(error === null ? 0 : Number(error.code ?? 1)),
-                );
+                execFile(program, args, { env }, (error) => resolve(error === null ? 0 : Number(error.code ?? 1)));
             });
         }
 
+        it("hold no credential: no environment, no password of any user", () => {
+            for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"] as const) {
+                assert.ok(!redis.container[probe].exec.command.join(" ").includes(redis.passwords["dsm-admin"]));
+            }
+            assert.strictEqual(redis.container.env, undefined);
+        });
+
+        it("connect as a user that may only PING", async () => {
+            const probe = new Redis({
+                port: redis.server.port,
+                username: "dsm-probe",
+                password: "any",
+                lazyConnect: true,
+            });
+            await probe.connect();
+            try {
+                assert.strictEqual(await probe.ping(), "PONG");
+                await assert.rejects(probe.xlen(STREAM), /NOPERM/);
+                await assert.rejects(probe.call("INFO"), /NOPERM/);
+            } finally {
+                probe.disconnect();
+            }
+        });
+
         for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"] as const) {
-            it(`${probe} passes with the admin's password and fails when auth fails`, async () => {
+            it(`${probe} passes as the probe user, and fails when the server refuses it`, async () => {
                 const command = redis.container[probe].exec.command;
-                assert.strictEqual(await runProbe(command, redis.passwords["dsm-admin"]), 0);
-                assert.notStrictEqual(await runProbe(command, "a-wrong-password-for-the-probe"), 0);
+                assert.strictEqual(await runProbe(command), 0);
+                const admin = await redis.connect("dsm-admin", redis.passwords["dsm-admin"]);
+                try {
+                    await admin.call("ACL", "SETUSER", "dsm-probe", "off");
+                    assert.notStrictEqual(await runProbe(command), 0);
+                } finally {
+                    await admin.call("ACL", "SETUSER", "dsm-probe", "on");
+                    admin.disconnect();
+                }
             });
         }
     });

@@ -68,8 +68,9 @@ describe("hardening under mocks, with the default config", () => {
         assert.strictEqual(lines[0], "user default off resetpass ~dsm:* resetchannels +@all -@dangerous");
         assert.strictEqual(
             lines[1],
-            `user dsm-admin on #${sha256Hex(mockPassword("dsm-redis-dsm-admin-password"))} ~dsm:* resetchannels +@all -@dangerous +info`,
+            `user dsm-admin on #${sha256Hex(mockPassword("dsm-redis-dsm-admin-password"))} ~dsm:* resetchannels +@all -@dangerous +info +acl|setuser +acl|deluser`,
         );
+        assert.strictEqual(lines[2], "user dsm-probe on nopass resetchannels -@all +ping");
         const projectService = lines.find((l) => l.startsWith("user project-service "));
         assert.ok(projectService?.includes("+xreadgroup +xack") && !projectService.includes("+xadd"), projectService);
         const orchestrator = lines.find((l) => l.startsWith("user project-orchestrator "));
@@ -194,13 +195,31 @@ describe("hardening under mocks, configured", () => {
         assert.notStrictEqual(checksum(run), checksum(base));
     });
 
-    it("uses passwords set in the config instead of generating them, and rolls the pod when one changes", async () => {
+    it("uses passwords set in the config instead of generating them; a rotation reaches the server, not the pod", async () => {
         const password = "a-configured-password-0123456789";
         const first = await runProgram({ passwords: JSON.stringify({ "sprint-service": password }) });
         assert.ok(!first.resources.some((r) => r.name === "dsm-redis-sprint-service-password"));
         assert.strictEqual(named(first, SECRET, "redis-sprint-service").inputs.stringData.REDIS_PASSWORD, password);
         const rotated = await runProgram({ passwords: JSON.stringify({ "sprint-service": `${password}-rotated` }) });
-        assert.notStrictEqual(checksum(rotated), checksum(first));
+        // The pod does not roll; the users the provisioning applies to the running server change.
+        assert.strictEqual(checksum(rotated), checksum(first));
+        const rules = (r: typeof first) =>
+            JSON.stringify(only(r, "pulumi-nodejs:dynamic/dsm:RedisAclUsers").inputs.users);
+        assert.notStrictEqual(rules(rotated), rules(first));
+        assert.ok(rules(rotated).includes(sha256Hex(`${password}-rotated`)));
+    });
+
+    it("rolls the pod only for what needs a restart: redis.conf, not the users", async () => {
+        const base = await runProgram({});
+        const withUser = await runProgram({
+            users: JSON.stringify([
+                { name: "sprint-service", roles: ["publish", "consume"] },
+                { name: "audit-service", roles: ["consume"] },
+            ]),
+        });
+        assert.strictEqual(checksum(withUser), checksum(base));
+        assert.notStrictEqual(checksum(await runProgram({ memoryLimit: "256Mi" })), checksum(base));
+        assert.notStrictEqual(checksum(await runProgram({ appendfsync: "always" })), checksum(base));
     });
 
     it("admits clients from the bus's own namespace when clientNamespaces is unset", async () => {

@@ -26,7 +26,9 @@ describe("the program under mocks, with no config", () => {
             "kubernetes:core/v1:Secret redis-sprint-service",
             "kubernetes:core/v1:Service redis",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy redis",
+            "pulumi-nodejs:dynamic/dsm:RedisAclUsers dsm-redis-acl-users",
             "pulumi-nodejs:dynamic/dsm:RedisStreamGroups dsm-redis-stream-groups",
+            "pulumi:providers:kubernetes dsm-redis-kubernetes",
             "random:index/randomPassword:RandomPassword dsm-redis-backlog-service-password",
             "random:index/randomPassword:RandomPassword dsm-redis-dsm-admin-password",
             "random:index/randomPassword:RandomPassword dsm-redis-project-orchestrator-password",
@@ -75,19 +77,13 @@ describe("the program under mocks, with no config", () => {
         });
         assert.deepStrictEqual(container.args, ["redis-server", "/etc/redis/conf/redis.conf"]);
         assert.deepStrictEqual(inputs.spec.strategy, { type: "Recreate" });
-        assert.deepStrictEqual(container.readinessProbe.exec.command, [
-            "redis-cli",
-            "-e",
-            "--user",
-            "dsm-admin",
-            "ping",
-        ]);
-        assert.deepStrictEqual(container.startupProbe.exec.command, ["redis-cli", "-e", "--user", "dsm-admin", "ping"]);
+        const ping = ["redis-cli", "--no-auth-warning", "--user", "dsm-probe", "--pass", "dsm-probe", "-e", "ping"];
+        assert.deepStrictEqual(container.readinessProbe.exec.command, ping);
+        assert.deepStrictEqual(container.startupProbe.exec.command, ping);
         assert.ok(container.startupProbe.failureThreshold * container.startupProbe.periodSeconds >= 600);
         assert.match(container.livenessProbe.exec.command[2], /PONG\|LOADING\*\) exit 0/);
-        assert.deepStrictEqual(container.env, [
-            { name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: "redis-dsm-admin", key: "REDIS_PASSWORD" } } },
-        ]);
+        // The probes connect as dsm-probe, which has no password: the pod holds no credential.
+        assert.strictEqual(container.env, undefined);
         assert.match(inputs.spec.template.metadata.annotations["checksum/config"], /^[0-9a-f]{64}$/);
     });
 

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { renderAclFile } from "../render/acl";
+import { AclRule, aclRules as aclRulesOf, renderAclFile } from "../render/acl";
 import { ACL_FILE, CONFIG_FILE } from "../render/layout";
 import { configChecksum, renderRedisConf } from "../render/redis-conf";
 import type { BuildContext } from "./context";
@@ -12,17 +12,18 @@ export interface ConfigFiles {
     readonly configMap: k8s.core.v1.ConfigMap;
     /** Secret `redis-acl` with the ACL file (password hashes only). */
     readonly aclSecret: k8s.core.v1.Secret;
-    /** A digest of both files: a change rolls the pod, which is when Redis reads them. */
+    /** A digest of redis.conf: a change rolls the pod, since Redis reads the file only when it starts. */
     readonly checksum: pulumi.Output<string>;
+    /** Every user's rules, secret (password hashes), for applying a user change to the running server. */
+    readonly aclRules: pulumi.Output<AclRule[]>;
 }
 
 export function buildConfigFiles(context: BuildContext, credentials: readonly UserCredentials[]): ConfigFiles {
     const { name, setting, structure, namespace, childOptions } = context;
-    const aclFile = pulumi
+    const hashes = pulumi
         .all(credentials.map((c) => c.passwordHash))
-        .apply((hashes) =>
-            renderAclFile(structure.users, Object.fromEntries(credentials.map((c, i) => [c.user, hashes[i]]))),
-        );
+        .apply((list) => Object.fromEntries(credentials.map((c, i) => [c.user, list[i]])));
+    const aclFile = hashes.apply((byUser) => renderAclFile(structure.users, byUser));
     const aclSecret = new k8s.core.v1.Secret(
         `${name}-acl`,
         {
@@ -44,9 +45,9 @@ export function buildConfigFiles(context: BuildContext, credentials: readonly Us
         { metadata: { name: OBJECT_NAMES.config, namespace, labels: BUS_LABELS }, data: { [CONFIG_FILE]: redisConf } },
         childOptions,
     );
-    // Not secret: nothing can be learned from a hash of hashes of random passwords.
-    const checksum = pulumi.unsecret(
-        pulumi.all([redisConf, aclFile]).apply(([conf, acl]) => configChecksum(conf, acl)),
-    );
-    return { configMap, aclSecret, checksum };
+    // The ACL file is not in it: a user change is applied to the running server (build/provisioning.ts), and the
+    // mounted file, which the kubelet refreshes in place, is what a later start reads.
+    const checksum = redisConf.apply((conf) => configChecksum(conf));
+    const aclRules = pulumi.secret(hashes.apply((byUser) => aclRulesOf(structure.users, byUser)));
+    return { configMap, aclSecret, checksum, aclRules };
 }

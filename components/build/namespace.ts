@@ -1,7 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-/** The bus's namespace, enforcing the restricted Pod Security Standard: admission refuses any pod that is not. */
+/**
+ * The bus's namespace, enforcing the restricted Pod Security Standard: admission refuses any pod that is not. Kept on
+ * destroy unless `deleteDataOnDestroy`: deleting it would delete the data volume in it.
+ */
 export function buildNamespace(
     name: string,
     namespace: pulumi.Output<string>,

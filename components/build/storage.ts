@@ -30,6 +30,7 @@ export function buildDataClaim(context: BuildContext): k8s.core.v1.PersistentVol
                 resources: { requests: { storage: setting("storageSize") } },
             },
         },
-        childOptions,
+        // Kept on destroy unless deleteDataOnDestroy: it holds every event.
+        { ...childOptions, retainOnDelete: !structure.deleteDataOnDestroy },
     );
 }

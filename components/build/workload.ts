@@ -2,13 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import { redisPodSpec } from "../render/pod-spec";
 import type { BuildContext } from "./context";
 import type { ConfigFiles } from "./config-files";
-import type { UserCredentials } from "./credentials";
-import { BUS_LABELS, REDIS_NAME, REDIS_SELECTOR } from "./names";
+import { BUS_LABELS, OBJECT_NAMES, REDIS_NAME, REDIS_SELECTOR } from "./names";
 
 export function buildDeployment(
     context: BuildContext,
     files: ConfigFiles,
-    admin: UserCredentials,
     dataClaim: k8s.core.v1.PersistentVolumeClaim | undefined,
 ): k8s.apps.v1.Deployment {
     const { name, setting, namespace, childOptions } = context;
@@ -22,18 +20,20 @@ export function buildDeployment(
                 strategy: { type: "Recreate" },
                 selector: { matchLabels: REDIS_SELECTOR },
                 template: {
+                    // Only redis.conf rolls the pod: user changes reach the running server through the provisioning.
                     metadata: { labels: BUS_LABELS, annotations: { "checksum/config": files.checksum } },
                     spec: redisPodSpec({
                         image: setting("image"),
                         resources: setting("resources"),
-                        configMapName: files.configMap.metadata.name,
-                        aclSecretName: files.aclSecret.metadata.name,
-                        adminSecretName: admin.secret.metadata.name,
-                        dataClaimName: dataClaim?.metadata.name,
+                        // The fixed names, not the objects' outputs: a change of their data must not make the pod
+                        // template unknown at preview (the provider would then plan to replace the Deployment).
+                        configMapName: OBJECT_NAMES.config,
+                        aclSecretName: OBJECT_NAMES.acl,
+                        dataClaimName: dataClaim === undefined ? undefined : OBJECT_NAMES.data,
                     }),
                 },
             },
         },
-        childOptions,
+        { ...childOptions, dependsOn: [files.configMap, files.aclSecret, ...(dataClaim ? [dataClaim] : [])] },
     );
 }

@@ -1,7 +1,7 @@
 /**
- * The ACL users of the bus and the ACL file Redis loads at start. Pure: passwords come in as SHA-256 hashes, so the
- * file holds no plaintext password. Every rule here is valid on Redis 7.0 and 7.2 (7.2-only commands such as
- * `client|setinfo` would stop 7.0 from starting).
+ * The ACL users of the bus, their rules, and the ACL file Redis loads at start. Pure: passwords come in as SHA-256
+ * hashes, so nothing here holds a plaintext password. Every rule is valid on Redis 7.0 and 7.2 and on Valkey (7.2-only
+ * commands such as `client|setinfo` would stop 7.0 from starting).
  */
 import { createHash } from "crypto";
 
@@ -60,22 +60,34 @@ export function sha256Hex(password: string): string {
     return createHash("sha256").update(password, "utf8").digest("hex");
 }
 
-/**
- * The default user: off, so no connection can authenticate as it (unauthenticated clients get NOAUTH, `AUTH default`
- * fails), and without a password. A file that left it out would get it back as `on nopass +@all`.
- *
- * It keeps command permissions on `dsm:*` all the same, because Redis replays the AOF as the default user and, up to
- * the fix of redis/redis#14541, re-checks that user's ACL when it replays a MULTI/EXEC block. XREADGROUP with COUNT > 1,
- * XAUTOCLAIM and scripts are written to the AOF as such blocks; with `-@all` here, a restart silently drops them, and
- * with them every consumer group's position and pending entries (tests/hardening-redis.test.ts shows it on 7.0.15).
- */
-export const DEFAULT_USER_RULE = `user default off resetpass ~${KEY_PATTERN} resetchannels +@all -@dangerous`;
+/** The user the probes connect as: no password, and PING only, so that the pod holds no credential at all. */
+export const PROBE_USER = "dsm-probe";
+
+/** Names a service user may not take. */
+export const RESERVED_USERS: readonly string[] = ["default", ADMIN_USER, PROBE_USER];
+
+/** One ACL user's rules, as `ACL SETUSER <user> <rules…>` takes them and as the ACL file writes them. */
+export interface AclRule {
+    readonly user: string;
+    readonly rules: readonly string[];
+}
 
 /**
- * The ACL file. The admin may run everything but the dangerous commands (FLUSHALL, CONFIG, KEYS, DEBUG, SHUTDOWN …),
- * with INFO allowed back for monitoring, on `dsm:*` only.
+ * Every user's rules. Pure: passwords come in as SHA-256 hashes.
+ *
+ * - The default user is off, so no connection can authenticate as it (unauthenticated clients get NOAUTH, `AUTH
+ *   default` fails), and without a password; a file that left it out would get it back as `on nopass +@all`. It keeps
+ *   command permissions on `dsm:*` all the same, because Redis replays the AOF as the default user and, up to the fix
+ *   of redis/redis#14541, re-checks that user's ACL when it replays a MULTI/EXEC block. XREADGROUP with COUNT > 1,
+ *   XAUTOCLAIM and scripts are written to the AOF as such blocks; with `-@all` here, a restart silently drops them,
+ *   and with them every consumer group's position and pending entries (tests/hardening-redis.test.ts shows it).
+ * - The admin may run everything but the dangerous commands (FLUSHALL, CONFIG, KEYS, DEBUG, SHUTDOWN …), on `dsm:*`
+ *   only, with INFO allowed back for monitoring, and ACL SETUSER and DELUSER, with which the provisioning applies a
+ *   user change to the running server without a restart.
+ * - The probe user may only PING.
+ * - Each service user may run its roles' commands, on `dsm:*` only.
  */
-export function renderAclFile(users: readonly ServiceUser[], passwordHashes: Readonly<Record<string, string>>): string {
+export function aclRules(users: readonly ServiceUser[], passwordHashes: Readonly<Record<string, string>>): AclRule[] {
     const hashOf = (name: string): string => {
         const hash = passwordHashes[name];
         if (hash === undefined || !/^[0-9a-f]{64}$/.test(hash)) {
@@ -83,17 +95,41 @@ export function renderAclFile(users: readonly ServiceUser[], passwordHashes: Rea
         }
         return hash;
     };
-    const lines = [
-        DEFAULT_USER_RULE,
-        `user ${ADMIN_USER} on #${hashOf(ADMIN_USER)} ~${KEY_PATTERN} resetchannels +@all -@dangerous +info`,
-        ...users.map(
-            (user) =>
-                `user ${user.name} on #${hashOf(user.name)} ~${KEY_PATTERN} resetchannels -@all ${commandsFor(
-                    user.roles,
-                )
-                    .map((c) => `+${c}`)
-                    .join(" ")}`,
-        ),
+    return [
+        { user: "default", rules: ["off", "resetpass", `~${KEY_PATTERN}`, "resetchannels", "+@all", "-@dangerous"] },
+        {
+            user: ADMIN_USER,
+            rules: [
+                "on",
+                `#${hashOf(ADMIN_USER)}`,
+                `~${KEY_PATTERN}`,
+                "resetchannels",
+                "+@all",
+                "-@dangerous",
+                "+info",
+                "+acl|setuser",
+                "+acl|deluser",
+            ],
+        },
+        { user: PROBE_USER, rules: ["on", "nopass", "resetchannels", "-@all", "+ping"] },
+        ...users.map((user) => ({
+            user: user.name,
+            rules: [
+                "on",
+                `#${hashOf(user.name)}`,
+                `~${KEY_PATTERN}`,
+                "resetchannels",
+                "-@all",
+                ...commandsFor(user.roles).map((c) => `+${c}`),
+            ],
+        })),
     ];
-    return lines.join("\n") + "\n";
+}
+
+/** The ACL file Redis loads at start: one `user` line per rule. */
+export function renderAclFile(users: readonly ServiceUser[], passwordHashes: Readonly<Record<string, string>>): string {
+    return aclRules(users, passwordHashes)
+        .map((rule) => `user ${rule.user} ${rule.rules.join(" ")}`)
+        .join("\n")
+        .concat("\n");
 }

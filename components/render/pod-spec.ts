@@ -4,7 +4,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { ADMIN_USER } from "./acl";
+import { PROBE_USER } from "./acl";
 import { ACL_DIR, CONFIG_DIR, CONFIG_FILE, REDIS_CONTAINER_PORT, REDIS_DATA_DIR, REDIS_GID, REDIS_UID } from "./layout";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -14,19 +14,18 @@ type Probe = k8s.types.input.core.v1.Probe;
 export const PASSWORD_KEY = "REDIS_PASSWORD";
 
 /**
- * redis-cli reads the password from REDISCLI_AUTH (never from the command line, where `ps` would show it) and
- * `-e` makes an error reply (NOAUTH, WRONGPASS, LOADING) a non-zero exit, so a probe fails when auth fails.
+ * The probes authenticate as the probe user, which has no password and may only PING: the pod holds no credential,
+ * and a rotated admin password needs no restart. `-e` makes an error reply (NOAUTH, LOADING) a non-zero exit.
  */
-const PING = ["redis-cli", "-e", "--user", ADMIN_USER, "ping"];
+const PING = ["redis-cli", "--no-auth-warning", "--user", PROBE_USER, "--pass", PROBE_USER, "-e", "ping"];
 
 /**
- * Alive while Redis answers as the admin, even while it is still LOADING a long AOF; dead when it does not answer or
- * refuses the credentials.
+ * Alive while Redis answers, even while it is still LOADING a long AOF; dead when it does not answer.
  */
 const PING_OR_LOADING = [
     "sh",
     "-c",
-    `out=$(redis-cli --user ${ADMIN_USER} ping 2>&1); case "$out" in PONG|LOADING*) exit 0;; esac; echo "$out"; exit 1`,
+    `out=$(${PING.filter((a) => a !== "-e").join(" ")} 2>&1); case "$out" in PONG|LOADING*) exit 0;; esac; echo "$out"; exit 1`,
 ];
 
 function execProbe(command: string[], overrides: Partial<Probe>): Probe {
@@ -47,8 +46,6 @@ export interface RedisPodSpecArgs {
     readonly configMapName: pulumi.Input<string>;
     /** The Secret with the ACL file. */
     readonly aclSecretName: pulumi.Input<string>;
-    /** The Secret with the admin's password, for the probes. */
-    readonly adminSecretName: pulumi.Input<string>;
     /** The PersistentVolumeClaim for /data, or undefined for an emptyDir. */
     readonly dataClaimName?: pulumi.Input<string>;
 }
@@ -81,12 +78,6 @@ export function redisPodSpec(args: RedisPodSpecArgs): PodSpec {
                 args: ["redis-server", `${CONFIG_DIR}/${CONFIG_FILE}`],
                 ports: [{ name: "redis", containerPort: REDIS_CONTAINER_PORT, protocol: "TCP" }],
                 resources: args.resources,
-                env: [
-                    {
-                        name: "REDISCLI_AUTH",
-                        valueFrom: { secretKeyRef: { name: args.adminSecretName, key: PASSWORD_KEY } },
-                    },
-                ],
                 securityContext: {
                     allowPrivilegeEscalation: false,
                     readOnlyRootFilesystem: true,

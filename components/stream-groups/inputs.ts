@@ -126,7 +126,7 @@ function checkOptionalString(value: unknown, property: string, failures: CheckFa
     }
 }
 
-function checkConnection(value: unknown, failures: CheckFailure[]): void {
+export function checkConnection(value: unknown, failures: CheckFailure[]): void {
     if (value === UNKNOWN) return;
     if (!isPlainObject(value)) {
         failures.push({

@@ -3,6 +3,7 @@
  * with the policy pack, `verify`, a second `up` that must change nothing, then `destroy` and removal of the stack,
  * whatever failed before.
  */
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Automation } from "./automation";
@@ -42,14 +43,19 @@ export interface IntegrationOptions {
 
 export async function runIntegration(automation: Automation, options: IntegrationOptions): Promise<void> {
     const runId = options.runId ?? Date.now().toString(36);
+    const state = path.join(os.tmpdir(), `dsm-redis-integration-${runId}`);
+    // The CLI opens a file backend's folder; it does not create it.
+    fs.mkdirSync(state, { recursive: true });
     const envVars: Record<string, string> = {
-        PULUMI_BACKEND_URL: `file://${path.join(os.tmpdir(), `dsm-redis-integration-${runId}`)}`,
+        PULUMI_BACKEND_URL: `file://${state}`,
         PULUMI_CONFIG_PASSPHRASE: options.env.PULUMI_CONFIG_PASSPHRASE ?? `integration-${runId}`,
     };
     if (options.env.KUBECONFIG !== undefined) envVars.KUBECONFIG = options.env.KUBECONFIG;
     const stack = await automation.selectOrCreateStack({ stackName: `integration-${runId}`, workDir: ROOT, envVars });
     const context = options.env[INTEGRATION_ENV.context];
     if (context !== undefined) await stack.setConfig("kubernetes:context", context, false);
+    // An ephemeral stack leaves nothing behind: its destroy deletes the data volume and the namespace too.
+    await stack.setConfig("dsm-redis:deleteDataOnDestroy", "true", false);
     const run = { policyPacks: [POLICY_PACK], onOutput: options.write, color: "never" as const };
     try {
         await stack.up(run);
@@ -62,5 +68,6 @@ export async function runIntegration(automation: Automation, options: Integratio
     } finally {
         await stack.destroy({ onOutput: options.write, color: "never" });
         await stack.removeStack();
+        fs.rmSync(state, { recursive: true, force: true });
     }
 }

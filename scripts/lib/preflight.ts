@@ -9,6 +9,8 @@ export interface Environment {
     readonly env: NodeJS.ProcessEnv;
     /** Whether a file exists (injected so that tests need no real files). */
     readonly fileExists: (file: string) => boolean;
+    /** Asks the user a question and returns the answer; undefined when there is no terminal to ask in. */
+    readonly ask?: (question: string) => Promise<string>;
 }
 
 /** The kubeconfig files kubectl would read: $KUBECONFIG's list, else ~/.kube/config. */

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { Automation, StackHandle, StackNotFound, StackRequest } from "./automation";
+import { confirmDestroy, destroyPlan, keptAfterDestroy } from "./destroy";
 import { Environment, MISSING_CLI, PreflightError, kubeconfigProblem, passphraseProblem } from "./preflight";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -23,6 +24,8 @@ export interface CommandOptions {
     readonly stackName: string;
     /** A `--policy-pack-config` JSON file for the pack, if any. */
     readonly policyConfig?: string;
+    /** `--yes`: destroy without asking. */
+    readonly yes?: boolean;
     /** Where the engine's output goes, as it comes. */
     readonly write: (text: string) => void;
     readonly environment: Environment;
@@ -85,6 +88,7 @@ export async function runStackCommand(
     automation: Automation,
     options: CommandOptions,
 ): Promise<void> {
+    if (command === "destroy") return destroyStack(automation, options);
     const stack = await openStack(automation, options);
     options.write(`${command} of stack ${stack.name} (policy pack ${path.relative(ROOT, POLICY_PACK)} enforced)\n`);
     const policy = {
@@ -100,24 +104,35 @@ export async function runStackCommand(
         await stack.preview({ ...policy, diff: false });
         await stack.up(policy);
     }
-    if (command === "destroy") await stack.destroy({ onOutput: options.write, color: "auto" });
+}
+
+/** Destroys an existing stack, after confirmation, and says what it kept. */
+async function destroyStack(automation: Automation, options: CommandOptions): Promise<void> {
+    const stack = await openExistingStack(automation, options);
+    const plan = await destroyPlan(stack);
+    if (!options.yes) await confirmDestroy(plan, options.environment.ask);
+    options.write(`destroy of stack ${stack.name} on ${plan.cluster}\n`);
+    await stack.destroy({ onOutput: options.write, color: "auto" });
+    options.write(keptAfterDestroy(plan));
 }
 
 export function parseArgs(
     argv: readonly string[],
     env: NodeJS.ProcessEnv,
-): { stackName: string; policyConfig?: string } {
+): { stackName: string; policyConfig?: string; yes: boolean } {
     let stackName = env.DSM_STACK ?? DEFAULT_STACK;
     let policyConfig: string | undefined;
+    let yes = false;
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === "--stack") stackName = argv[++i] ?? stackName;
         else if (argv[i] === "--policy-config") policyConfig = argv[++i];
+        else if (argv[i] === "--yes") yes = true;
         else
             throw new PreflightError([
-                `Unknown argument ${JSON.stringify(argv[i])}. Accepted: --stack NAME (default ${DEFAULT_STACK}), --policy-config FILE.`,
+                `Unknown argument ${JSON.stringify(argv[i])}. Accepted: --stack NAME (default ${DEFAULT_STACK}), --policy-config FILE, --yes (destroy without asking).`,
             ]);
     }
-    return { stackName, policyConfig };
+    return { stackName, policyConfig, yes };
 }
 
 /** The result of a failed CLI command, as the Automation API's CommandError carries it. */
@@ -154,4 +169,20 @@ export function reportFailure(error: unknown, write: (text: string) => void): nu
     return 1;
 }
 
-export const realEnvironment: Environment = { env: process.env, fileExists: (file) => fs.existsSync(file) };
+export const realEnvironment: Environment = {
+    env: process.env,
+    fileExists: (file) => fs.existsSync(file),
+    ask: process.stdin.isTTY ? askOnTerminal : undefined,
+};
+
+function askOnTerminal(question: string): Promise<string> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const readline = require("readline") as typeof import("readline");
+    const terminal = readline.createInterface({ input: process.stdin, output: process.stdout });
+    return new Promise((resolve) =>
+        terminal.question(question, (answer) => {
+            terminal.close();
+            resolve(answer);
+        }),
+    );
+}

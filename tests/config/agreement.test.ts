@@ -54,6 +54,7 @@ const argsArbitrary: fc.Arbitrary<DsmRedisArgs> = fc.record(
         ),
         readinessTimeoutSeconds: mostly([1, 300, 3600], [0, 3601]),
         deleteStreamOnDelete: fc.boolean(),
+        deleteDataOnDestroy: fc.boolean(),
         provisionerConnection: mostly<"direct" | "port-forward">(["port-forward", "direct"], ["vpn" as "direct"]),
         persistence: mostly([true, true, true], [false]),
         storageSize: memory,
@@ -73,7 +74,7 @@ const argsArbitrary: fc.Arbitrary<DsmRedisArgs> = fc.record(
 /** The stack config that says the same as the arguments: each key's text. */
 function configOf(args: DsmRedisArgs): Record<string, string> {
     const config: Record<string, string> = {};
-    for (const key of CONFIG_KEYS) {
+    for (const key of CONFIG_KEYS.filter((k) => !k.option)) {
         const value = key.argument
             .split(".")
             .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], args);

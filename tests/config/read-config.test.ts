@@ -19,7 +19,7 @@ function problemsOf(values: Record<string, string>): InvalidSettingsError["probl
 
 describe("readConfig", () => {
     it("sets no argument for an empty config, so the component's defaults apply", () => {
-        assert.deepStrictEqual(readConfig(source({})), {});
+        assert.deepStrictEqual(readConfig(source({})), { args: {}, options: {} });
     });
 
     it("documents each key's default as the component's default for its argument", () => {
@@ -43,6 +43,8 @@ describe("readConfig", () => {
             storageClass: "(cluster default)",
             appendfsync: d.appendfsync,
             users: JSON.stringify(d.users),
+            deleteDataOnDestroy: String(d.deleteDataOnDestroy),
+            protect: "false",
             passwords: "(generated)",
             networkPolicy: String(d.networkPolicy),
             clientNamespaces: "(the bus's namespace)",
@@ -54,6 +56,7 @@ describe("readConfig", () => {
         assert.deepStrictEqual(
             readConfig(
                 source({
+                    protect: "true",
                     port: "16379",
                     persistence: "false",
                     memoryLimit: "256Mi",
@@ -63,18 +66,21 @@ describe("readConfig", () => {
                 }),
             ),
             {
-                port: 16379,
-                persistence: false,
-                resources: { limits: { memory: "256Mi" } },
-                groups: [{ name: "a" }, { name: "b", startId: "$" }],
-                passwords: { "sprint-service": "0123456789abcdef" },
-                clientNamespaces: ["dsm", "workers"],
+                options: { protect: true },
+                args: {
+                    port: 16379,
+                    persistence: false,
+                    resources: { limits: { memory: "256Mi" } },
+                    groups: [{ name: "a" }, { name: "b", startId: "$" }],
+                    passwords: { "sprint-service": "0123456789abcdef" },
+                    clientNamespaces: ["dsm", "workers"],
+                },
             },
         );
     });
 
     it("accepts valid non-default values", () => {
-        const args = readConfig(
+        const { args } = readConfig(
             source({
                 namespace: "events-1",
                 image: "registry.example.com:5000/redis@sha256:" + "a".repeat(64),

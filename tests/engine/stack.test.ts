@@ -71,6 +71,8 @@ async function redis(): Promise<Redis> {
 }
 
 const STACK = "engine-main";
+/** How many resources the first preview plans to create: the deploy creates them, a no-op leaves them unchanged. */
+let planned = 0;
 export const timings: Record<string, number> = {};
 
 describe("the project's commands on the real engine", function () {
@@ -80,7 +82,8 @@ describe("the project's commands on the real engine", function () {
         stackConfig(STACK, {});
         const run = succeeded(npmRun("preview", ["--stack", STACK]));
         timings.preview = run.seconds;
-        assert.match(run.output, /\+ 20 to create/);
+        planned = Number(/\+ (\d+) to create/.exec(run.output)?.[1]);
+        assert.ok(planned > 15, run.output.slice(-2000));
         assert.match(run.output, /Policies:\n\s+✅ dsm-redis-policies@v0\.1\.0/);
         assert.match(run.output, /\+\s+kubernetes:apps\/v1:Deployment dsm-redis-deployment create/);
         assert.strictEqual(exists("namespace", "dsm"), false);
@@ -112,7 +115,7 @@ describe("the project's commands on the real engine", function () {
     it("npm run deploy creates everything, and npm run verify passes all its checks", () => {
         const deploy = succeeded(npmRun("deploy", ["--stack", STACK]));
         timings.firstDeploy = deploy.seconds;
-        assert.match(deploy.output, /\+ 20 created/);
+        assert.match(deploy.output, new RegExp(`\\+ ${planned} created`));
         const verify = succeeded(npmRun("verify", ["--stack", STACK]));
         timings.firstDeploy += verify.seconds;
         assert.strictEqual((verify.output.match(/^pass /gm) ?? []).length, 6, verify.output);
@@ -126,7 +129,7 @@ describe("the project's commands on the real engine", function () {
             const before = await connections();
             const run = succeeded(npmRun("deploy", ["--stack", STACK]));
             timings.noOpDeploy = run.seconds;
-            assert.match(run.output, /20 unchanged/);
+            assert.match(run.output, new RegExp(`${planned} unchanged`));
             assert.doesNotMatch(run.output, /updated|created|replaced|deleted/);
             assert.strictEqual(await connections(), before, "no connection reached Redis");
         } finally {
@@ -168,5 +171,119 @@ describe("the project's commands on the real engine", function () {
         } finally {
             client.disconnect();
         }
+    });
+
+    it("a service user added and a password rotated: no pod restart, and the server has them at once", async () => {
+        const pods = podUids();
+        const base = {
+            groups: JSON.stringify(["sprint-service", "project-service", "backlog-service", "audit"]),
+            memoryLimit: "256Mi",
+        };
+        const users = JSON.stringify([
+            { name: "sprint-service", roles: ["publish", "consume"] },
+            { name: "project-orchestrator", roles: ["publish"] },
+            { name: "project-service", roles: ["consume"] },
+            { name: "backlog-service", roles: ["consume"] },
+            { name: "audit-service", roles: ["consume"] },
+        ]);
+        stackConfig(STACK, { ...base, users });
+        succeeded(npmRun("deploy", ["--stack", STACK]));
+        assert.deepStrictEqual(podUids(), pods, "the pod did not restart for a new user");
+        const secret = (user: string) =>
+            Buffer.from(
+                k("get", "secret", `redis-${user}`, "-n", "dsm", "-o", "jsonpath={.data.REDIS_PASSWORD}"),
+                "base64",
+            ).toString();
+        const asUser = async (user: string, password: string) => {
+            const client = new Redis({
+                host: "127.0.0.1",
+                port: engineWorld().cluster.redisPort,
+                username: user,
+                password,
+                lazyConnect: true,
+                maxRetriesPerRequest: 0,
+                retryStrategy: () => null,
+            });
+            // With retries off, connect() rejects with a bare "Connection is closed."; the cause comes as an event.
+            let cause: unknown;
+            client.on("error", (error: unknown) => (cause ??= error));
+            try {
+                await client.connect().catch((error: unknown) => {
+                    throw cause ?? error;
+                });
+                return await client.ping();
+            } finally {
+                client.disconnect();
+            }
+        };
+        assert.strictEqual(await asUser("audit-service", secret("audit-service")), "PONG");
+
+        const oldPassword = secret("sprint-service");
+        stackConfig(STACK, {
+            ...base,
+            users,
+            passwords: JSON.stringify({ "sprint-service": "sprint-service-rotated-by-config" }),
+        });
+        succeeded(npmRun("deploy", ["--stack", STACK]));
+        assert.deepStrictEqual(podUids(), pods, "the pod did not restart for a rotated password");
+        assert.strictEqual(await asUser("sprint-service", "sprint-service-rotated-by-config"), "PONG");
+        await assert.rejects(asUser("sprint-service", oldPassword), /WRONGPASS/);
+    });
+
+    it("npm run destroy asks first: without a terminal and without --yes it destroys nothing", () => {
+        const run = npmRun("destroy", ["--stack", STACK]);
+        assert.strictEqual(run.status, 2, run.output);
+        assert.match(
+            run.output,
+            /npm run destroy asks before it destroys stack engine-main on context dsm-local \(https:\/\/127\.0\.0\.1:\d+\)/,
+        );
+        assert.ok(exists("deployment", "redis", "dsm"));
+    });
+
+    it("npm run destroy --yes removes the bus and keeps the namespace with the data volume, which a deploy adopts", async () => {
+        const client = await redis();
+        await client.xadd("dsm:events", "*", "type", "SprintStarted", "sprint", "kept-across-destroy");
+        const length = await client.xlen("dsm:events");
+        client.disconnect();
+        const destroy = succeeded(npmRun("destroy", ["--stack", STACK, "--yes"]));
+        timings.destroy = destroy.seconds;
+        assert.match(
+            destroy.output,
+            /Kept: namespace dsm with PersistentVolumeClaim redis-data.*kubectl delete namespace dsm --context dsm-local/,
+        );
+        for (const [kind, name] of [
+            ["deployment", "redis"],
+            ["service", "redis"],
+            ["secret", "redis-acl"],
+            ["configmap", "redis-config"],
+        ]) {
+            assert.strictEqual(exists(kind, name, "dsm"), false, `${kind}/${name} is gone`);
+        }
+        assert.ok(exists("namespace", "dsm") && exists("persistentvolumeclaim", "redis-data", "dsm"));
+
+        succeeded(npmRun("deploy", ["--stack", STACK]));
+        const after = await redis();
+        try {
+            assert.strictEqual(await after.xlen("dsm:events"), length, "every event came back with the volume");
+            const last = (await after.xrevrange("dsm:events", "+", "-", "COUNT", 1)) as Array<[string, string[]]>;
+            assert.deepStrictEqual(last[0][1], ["type", "SprintStarted", "sprint", "kept-across-destroy"]);
+        } finally {
+            after.disconnect();
+        }
+    });
+
+    it("deleteDataOnDestroy: destroy deletes the namespace and the volume too", () => {
+        stackConfig(STACK, { deleteDataOnDestroy: "true" });
+        succeeded(npmRun("deploy", ["--stack", STACK]));
+        const destroy = succeeded(npmRun("destroy", ["--stack", STACK, "--yes"]));
+        assert.match(destroy.output, /Nothing was kept\./);
+        k("wait", "--for=delete", "namespace/dsm", "--timeout=120s");
+        assert.strictEqual(exists("namespace", "dsm"), false);
+    });
+
+    it("runs the integration test of tests/integration for real: up, verify, up with no changes, destroy", () => {
+        const run = succeeded(npmRun("test:integration"));
+        assert.match(run.output, /1 passing/);
+        assert.doesNotMatch(run.output, /pending|skipped/);
     });
 });

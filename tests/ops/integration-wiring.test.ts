@@ -35,12 +35,15 @@ describe("integration wiring", () => {
         assert.match(request.envVars.PULUMI_BACKEND_URL, /^file:\/\/.*dsm-redis-integration-abc123$/);
         assert.ok(request.envVars.PULUMI_CONFIG_PASSPHRASE);
         assert.strictEqual(request.envVars.KUBECONFIG, "/ci/kubeconfig");
-        assert.deepStrictEqual(automation.operations, ["setConfig", "up", "up", "destroy", "removeStack"]);
-        assert.deepStrictEqual(automation.calls.find((c) => c.call === "setConfig")?.args, {
-            key: "kubernetes:context",
-            value: "kind-dsm",
-            secret: false,
-        });
+        assert.deepStrictEqual(automation.operations, ["setConfig", "setConfig", "up", "up", "destroy", "removeStack"]);
+        assert.deepStrictEqual(
+            automation.calls.filter((c) => c.call === "setConfig").map((c) => c.args),
+            [
+                { key: "kubernetes:context", value: "kind-dsm", secret: false },
+                // Ephemeral: its destroy leaves no namespace and no volume behind.
+                { key: "dsm-redis:deleteDataOnDestroy", value: "true", secret: false },
+            ],
+        );
         const ups = automation.calls.filter((c) => c.call === "up").map((c) => c.args as Record<string, unknown>);
         assert.deepStrictEqual(
             ups.map((u) => [u.policyPacks, u.expectNoChanges]),
@@ -76,7 +79,7 @@ describe("integration wiring", () => {
             }),
             /verify failed: XINFO GROUPS has the configured groups \(missing backlog-service\)/,
         );
-        assert.deepStrictEqual(automation.operations, ["up", "destroy", "removeStack"]);
+        assert.deepStrictEqual(automation.operations, ["setConfig", "up", "destroy", "removeStack"]);
     });
 
     it("destroys when the second up finds changes", async () => {

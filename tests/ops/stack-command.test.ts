@@ -48,7 +48,7 @@ describe("npm run preview / deploy / destroy", () => {
         const automation = new FakeAutomation();
         const args = parseArgs(["--stack", "prod", "--policy-config", "policy/config.example.json"], {});
         await runStackCommand("deploy", automation, { ...options(), ...args });
-        await runStackCommand("destroy", automation, { ...options(), ...args });
+        await runStackCommand("destroy", automation, { ...options(), ...args, yes: true });
         // A deploy previews with the policy pack first, so that a violation stops it before anything changes.
         assert.deepStrictEqual(automation.operations, ["preview", "up", "destroy"]);
         const up = automation.calls.find((c) => c.call === "up")?.args as Record<string, unknown>;
@@ -170,5 +170,68 @@ describe("npm run preview / deploy / destroy", () => {
             "error: no Pulumi.yaml project file found\n",
         ]);
         assert.throws(() => parseArgs(["--force"], {}), /Unknown argument "--force"\. Accepted: --stack NAME/);
+    });
+
+    describe("destroy", () => {
+        const outputs = { namespace: { value: "dsm", secret: false } };
+
+        it("asks, naming the stack, the cluster and what it keeps, and destroys only on the stack's name", async () => {
+            const questions: string[] = [];
+            const automation = new FakeAutomation({ outputs });
+            const asked = (answer: string) => ({
+                ...options({ KUBECONFIG: "/nonexistent-kubeconfig" }),
+                environment: {
+                    env: { HOME: "/home/dev", KUBECONFIG: "/home/dev/.kube/config" },
+                    fileExists: () => true,
+                    ask: async (question: string) => (questions.push(question), answer),
+                },
+            });
+            await assert.rejects(
+                runStackCommand("destroy", automation, asked("yes")),
+                /Not destroyed: the answer was not the stack's name \(dev\)/,
+            );
+            assert.ok(!automation.operations.includes("destroy"));
+            assert.match(
+                questions[0],
+                /^Destroy stack dev on .*\? It keeps namespace dsm with the data volume redis-data \(every event\)\./,
+            );
+            const opts = asked("dev");
+            await runStackCommand("destroy", automation, opts);
+            assert.deepStrictEqual(automation.operations, ["destroy"]);
+            assert.match(
+                opts.output.join(""),
+                /Kept: namespace dsm with PersistentVolumeClaim redis-data.* kubectl delete namespace dsm/,
+            );
+        });
+
+        it("refuses without a terminal to ask in, unless --yes", async () => {
+            const automation = new FakeAutomation({ outputs });
+            await assert.rejects(
+                runStackCommand("destroy", automation, options()),
+                /there is no terminal to ask in\. Run it in a terminal, or pass --yes/,
+            );
+            assert.ok(!automation.operations.includes("destroy"));
+            await runStackCommand("destroy", automation, { ...options(), yes: true });
+            assert.deepStrictEqual(automation.operations, ["destroy"]);
+        });
+
+        it("says nothing is kept when deleteDataOnDestroy is set, and never creates a stack to destroy", async () => {
+            const automation = new FakeAutomation({
+                outputs,
+                config: { "dsm-redis:deleteDataOnDestroy": { value: "true" } },
+            });
+            const opts = { ...options(), yes: true };
+            await runStackCommand("destroy", automation, opts);
+            assert.match(opts.output.join(""), /Nothing was kept\./);
+            assert.ok(!automation.calls.some((c) => c.call === "selectOrCreateStack"));
+            await assert.rejects(
+                runStackCommand("destroy", new FakeAutomation({ stacks: ["dev"] }), {
+                    ...options(),
+                    stackName: "prod",
+                    yes: true,
+                }),
+                /There is no stack named "prod"/,
+            );
+        });
     });
 });

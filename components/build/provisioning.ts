@@ -1,5 +1,11 @@
+/**
+ * What the program does to the running server once it has rolled out, through the same connection (a port-forward
+ * through the stack's cluster, or the Service's address): apply user changes without a restart (RedisAclUsers), then
+ * create the stream and its consumer groups (RedisStreamGroups).
+ */
 import * as pulumi from "@pulumi/pulumi";
-import { ADMIN_USER } from "../render/acl";
+import { RedisAclUsers } from "../acl-users/resource";
+import { ADMIN_USER, AclRule } from "../render/acl";
 import { REDIS_CONTAINER_PORT } from "../render/layout";
 import { STREAM_GROUPS_DEFAULTS } from "../stream-groups/inputs";
 import { ConnectionArgs, RedisStreamGroups } from "../stream-groups/resource";
@@ -11,14 +17,19 @@ export interface ClusterAccess {
     readonly context?: pulumi.Input<string>;
 }
 
-/** The stream and its groups, created once the Deployment has rolled out and the Service has endpoints. */
-export function buildStreamGroups(
+export interface Provisioning {
+    readonly aclUsers: RedisAclUsers;
+    readonly streamGroups: RedisStreamGroups;
+}
+
+export function buildProvisioning(
     context: BuildContext,
     target: { host: pulumi.Output<string>; namespace: pulumi.Output<string>; service: pulumi.Output<string> },
     adminPassword: pulumi.Output<string>,
+    aclRules: pulumi.Output<AclRule[]>,
     cluster: ClusterAccess,
     after: pulumi.Resource[],
-): RedisStreamGroups {
+): Provisioning {
     const { name, setting, structure, childOptions } = context;
     const connection: pulumi.Input<ConnectionArgs> =
         structure.provisionerConnection === "direct"
@@ -32,7 +43,13 @@ export function buildStreamGroups(
                   username: ADMIN_USER,
                   password: adminPassword,
               };
-    return new RedisStreamGroups(
+    // After the rollout: the Deployment is awaited until its new pods are Ready, the Service until it has endpoints.
+    const aclUsers = new RedisAclUsers(
+        `${name}-acl-users`,
+        { users: aclRules, connection, readinessTimeoutSeconds: setting("readinessTimeoutSeconds") },
+        { parent: childOptions.parent, dependsOn: after },
+    );
+    const streamGroups = new RedisStreamGroups(
         `${name}-stream-groups`,
         {
             stream: setting("stream"),
@@ -43,7 +60,8 @@ export function buildStreamGroups(
             readinessTimeoutSeconds: setting("readinessTimeoutSeconds"),
             deleteStreamOnDelete: setting("deleteStreamOnDelete"),
         },
-        // The Deployment is awaited until its new pods are Ready, the Service until it has endpoints.
-        { parent: childOptions.parent, dependsOn: after },
+        // After the users: a rotated admin password is the server's before this connects with it.
+        { parent: childOptions.parent, dependsOn: [...after, aclUsers] },
     );
+    return { aclUsers, streamGroups };
 }
