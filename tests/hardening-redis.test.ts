@@ -83,6 +83,29 @@ describe("the rendered configuration on a real redis-server", function () {
         });
     }
 
+    it("needs the default user's permissions: without them, Redis 7.0 drops group positions on restart (redis/redis#14541)", async () => {
+        // The control for the rule in render/acl.ts: the same scenario, with the default user stripped of commands.
+        const redis = await startRenderedRedis({}, (acl) =>
+            acl.replace(/^user default .*$/m, "user default off resetpass -@all"),
+        );
+        try {
+            await redis.provision(GROUPS);
+            const producer = await redis.connect("sprint-service");
+            for (let i = 0; i < 100; i++) await producer.xadd(STREAM, "*", "type", "TASK_UPDATED");
+            const projects = await redis.connect("project-service");
+            await projects.xreadgroup("GROUP", "project-service", "worker-1", "COUNT", 30, "STREAMS", STREAM, ">");
+            const before = await snapshot(producer);
+            assert.strictEqual(before.groups["project-service"].pending, 30);
+            await redis.server.stop("SIGKILL");
+            await redis.server.start();
+            const after = await snapshot(await redis.connect("sprint-service"));
+            assert.strictEqual(after.entries.length, 100, "the entries themselves survive");
+            assert.notDeepStrictEqual(after.groups["project-service"], before.groups["project-service"]);
+        } finally {
+            await redis.stop();
+        }
+    });
+
     it("refuses XADD with OOM past maxmemory, stays up under the container limit, evicts nothing, and consumers go on", async () => {
         const redis = await startRenderedRedis();
         try {

@@ -29,6 +29,8 @@ export interface RedisServerOptions {
     readonly dir?: string;
     /** The port; a free one when omitted. */
     readonly port?: number;
+    /** The server program: redis-server, or another that reads the same files (valkey-server). */
+    readonly binary?: string;
 }
 
 export class RedisServer {
@@ -39,6 +41,7 @@ export class RedisServer {
         readonly dir: string,
         private readonly config: string[],
         private readonly aclFile?: string,
+        private readonly binary = "redis-server",
     ) {}
 
     /** Starts a server and resolves once it accepts connections. */
@@ -51,7 +54,7 @@ export class RedisServer {
     /** A server not started yet, so that a test can start it later (Redis "not up yet"). */
     static prepare(options: RedisServerOptions = {}, port?: number): RedisServer {
         const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "dsm-redis-test-"));
-        return new RedisServer(port ?? options.port ?? 0, dir, options.config ?? [], options.aclFile);
+        return new RedisServer(port ?? options.port ?? 0, dir, options.config ?? [], options.aclFile, options.binary);
     }
 
     static async prepareOnFreePort(options: RedisServerOptions = {}): Promise<RedisServer> {
@@ -80,7 +83,7 @@ export class RedisServer {
         const given = this.config.filter((line) => !decided.has(line.trim().split(/\s+/)[0]));
         // Snapshots off unless the config says otherwise.
         fs.writeFileSync(confPath, ['save ""', ...given, ...local].join("\n").concat("\n"));
-        const child = spawn("redis-server", [confPath], { stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(this.binary, [confPath], { stdio: ["ignore", "pipe", "pipe"] });
         this.process = child;
         await new Promise<void>((resolve, reject) => {
             let output = "";
@@ -95,7 +98,7 @@ export class RedisServer {
             child.stdout?.on("data", onData);
             child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
             child.once("exit", (code) =>
-                reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`)),
+                reject(new Error(`${this.binary} exited with ${code} before it was ready:\n${output}`)),
             );
             child.once("error", reject);
         });

@@ -230,6 +230,36 @@ describe("the project's commands on the real engine", function () {
         await assert.rejects(asUser("sprint-service", oldPassword), /WRONGPASS/);
     });
 
+    it("npm run backup writes the bus to a file; npm run restore refuses a bus with data, and puts it back with --force", async () => {
+        const file = path.join(engineWorld().engine.dir, "bus.backup.json");
+        const backup = succeeded(npmRun("backup", ["--stack", STACK, "--out", file]));
+        timings.backup = backup.seconds;
+        assert.match(
+            backup.output,
+            /Backed up dsm:events of stack engine-main: \d+ entries, .*groups .*sprint-service \(last [0-9-]+, 0 pending\)/,
+        );
+        const client = await redis();
+        const length = await client.xlen("dsm:events");
+        await client.xadd("dsm:events", "*", "type", "WrittenAfterTheBackup");
+        client.disconnect();
+
+        const refused = npmRun("restore", [file, "--stack", STACK]);
+        assert.strictEqual(refused.status, 2, refused.output);
+        assert.match(
+            refused.output,
+            /stream dsm:events already holds \d+ entries and 4 groups; nothing was restored\. Pass --force/,
+        );
+        const restore = succeeded(npmRun("restore", [file, "--stack", STACK, "--force"]));
+        timings.restore = restore.seconds;
+        assert.match(restore.output, /Restored dsm:events \(\d+ entries, groups .*\) from .*bus\.backup\.json/);
+        const after = await redis();
+        try {
+            assert.strictEqual(await after.xlen("dsm:events"), length, "the bus is as it was backed up");
+        } finally {
+            after.disconnect();
+        }
+    });
+
     it("npm run destroy asks first: without a terminal and without --yes it destroys nothing", () => {
         const run = npmRun("destroy", ["--stack", STACK]);
         assert.strictEqual(run.status, 2, run.output);

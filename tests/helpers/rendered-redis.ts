@@ -24,10 +24,17 @@ export interface RenderedRedis {
     stop(): Promise<void>;
 }
 
-export async function startRenderedRedis(config: Record<string, string> = {}): Promise<RenderedRedis> {
+/**
+ * Starts a server with the program's files for a stack config. `editAcl` changes the ACL file first, for controls
+ * that show what a rule of it is for.
+ */
+export async function startRenderedRedis(
+    config: Record<string, string> = {},
+    editAcl: (aclFile: string) => string = (acl) => acl,
+): Promise<RenderedRedis> {
     const run = await runProgram(config);
     const redisConf = named(run, "kubernetes:core/v1:ConfigMap", "redis-config").inputs.data["redis.conf"];
-    const aclFile = named(run, "kubernetes:core/v1:Secret", "redis-acl").inputs.stringData["users.acl"];
+    const aclFile = editAcl(named(run, "kubernetes:core/v1:Secret", "redis-acl").inputs.stringData["users.acl"]);
     const passwords: Record<string, string> = {};
     for (const secret of run.resources.filter((r) => r.type === "kubernetes:core/v1:Secret")) {
         const data = (secret.inputs as { stringData?: Record<string, string> }).stringData;
