@@ -88,8 +88,9 @@ export interface DsmRedisArgs {
     /** AOF fsync: `everysec` (at most about a second lost on a node crash) or `always`. Default: `everysec`. */
     readonly appendfsync?: AppendFsync;
     /**
-     * One ACL user per service, confined to `dsm:*` and to its roles' commands. Default: `sprint-service` (publish,
-     * consume), `project-orchestrator` (publish), `project-service` (consume), `backlog-service` (consume).
+     * One ACL user per service, confined to `dsm:*` and to its roles' commands. A user's `namespaces` (the ones its
+     * service runs in; each must exist) get a copy of its Secret, kept equal on rotation. Default: `sprint-service`
+     * (publish, consume), `project-orchestrator` (publish), `project-service` (consume), `backlog-service` (consume).
      */
     readonly users?: readonly ServiceUser[];
     /**
@@ -99,7 +100,10 @@ export interface DsmRedisArgs {
     readonly passwords?: Readonly<Record<string, pulumi.Input<string>>>;
     /** Admit port 6379 only from pods labelled `redis.dsm.io/client: "true"` in `clientNamespaces`. Default: true. */
     readonly networkPolicy?: boolean;
-    /** The namespaces whose labelled pods may connect, a non-empty list. Default: the bus's own namespace. */
+    /**
+     * The namespaces whose labelled pods may connect, a non-empty list. Default: the bus's own namespace and every
+     * namespace a service user runs in (`users[].namespaces`).
+     */
     readonly clientNamespaces?: pulumi.Input<pulumi.Input<string>[]>;
 }
 

@@ -110,9 +110,12 @@ export class DsmRedis extends pulumi.ComponentResource {
         this.host = pulumi.interpolate`${REDIS_NAME}.${context.namespace}.svc.cluster.local`;
         this.port = setting("port");
 
-        const credentials: UserCredentials[] = [ADMIN_USER, ...structure.users.map((u) => u.name)].map((user) =>
-            buildCredentials(context, user, this.host, resolved.passwords[user]),
-        );
+        const credentials: UserCredentials[] = [
+            buildCredentials(context, ADMIN_USER, this.host, resolved.passwords[ADMIN_USER]),
+            ...structure.users.map((user) =>
+                buildCredentials(context, user.name, this.host, resolved.passwords[user.name], user.namespaces),
+            ),
+        ];
         const files = buildConfigFiles(context, credentials);
         this.configMap = files.configMap;
         this.aclSecret = files.aclSecret;

@@ -246,7 +246,7 @@ function usersProblems(value: unknown): { names: string[]; problems: Problem[] }
     const names: string[] = [];
     value.forEach((entry: unknown, index) => {
         const field = `users[${index}]`;
-        const user = entry as { name?: unknown; roles?: unknown } | null;
+        const user = entry as { name?: unknown; roles?: unknown; namespaces?: unknown } | null;
         if (!isDns1123Label(user?.name, MAX_USER_NAME_LENGTH)) {
             problems.push({
                 field: `${field}.name`,
@@ -271,13 +271,33 @@ function usersProblems(value: unknown): { names: string[]; problems: Problem[] }
                 message: `${shown(roles)} is not a non-empty list of ${ROLES.map((r) => `"${r}"`).join(", ")}`,
             });
         }
+        const namespaces = user.namespaces;
+        if (namespaces !== undefined && !Array.isArray(namespaces)) {
+            problems.push({
+                field: `${field}.namespaces`,
+                message: `${shown(namespaces)} is not a list of the namespaces ${name} runs in, e.g. ["dsm-workers"]`,
+            });
+        }
+        (Array.isArray(namespaces) ? namespaces : []).forEach((namespace: unknown, j) => {
+            const message = namespaceProblem(namespace);
+            if (message !== undefined) {
+                problems.push({
+                    field: `${field}.namespaces[${j}]`,
+                    message: `${message} (a namespace ${name} runs in)`,
+                });
+            }
+        });
     });
     return { names, problems };
 }
 
 /** The users with their roles deduplicated, for the renderers; call only on users without problems. */
 export function normalisedUsers(users: readonly ServiceUser[]): ServiceUser[] {
-    return users.map((u) => ({ name: u.name, roles: [...new Set(u.roles)] }));
+    return users.map((u) => ({
+        name: u.name,
+        roles: [...new Set(u.roles)],
+        ...(u.namespaces === undefined ? {} : { namespaces: [...new Set(u.namespaces)] }),
+    }));
 }
 
 /** A password set by the user: at least 16 characters without white space. The message never shows the value. */

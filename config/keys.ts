@@ -177,7 +177,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         argument: "users",
         kind: "json",
         default: json(d.users),
-        description: "One ACL user per service, with roles `publish` and/or `consume`.",
+        description:
+            'One ACL user per service, with roles `publish` and/or `consume`, and optionally `"namespaces"` its service runs in, which get a copy of its Secret.',
     },
     {
         key: "passwords",
@@ -197,7 +198,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         key: "clientNamespaces",
         argument: "clientNamespaces",
         kind: "json",
-        default: "(the bus's namespace)",
+        default: "(the bus's and the users' namespaces)",
         description:
             'Namespaces whose labelled pods may connect, a non-empty JSON list such as `["dsm","dsm-workers"]`.',
     },

@@ -4,7 +4,9 @@
  *  (a) the stream-groups provider's create and no-op update, in round trips and ms, against a bare PING;
  *  (b) throughput in events/s: XADD alone, and end to end (publish, then 3 groups read and XACK), with AOF everysec,
  *      AOF always and persistence off, as ratios to persistence off;
- *  (c) the restart time to load N events from the AOF, and a full bus: as many as maxmemory admits.
+ *  (c) the restart time to load N events from the AOF, and a full bus: as many as maxmemory admits;
+ *  (e) backup and restore of a full bus.
+ * `npm run bench -- --engine` prints (d) instead: the project's commands on the real engine (see lib/bench/engine.ts).
  */
 import "./lib/require-node";
 import { randomBytes } from "crypto";
@@ -18,6 +20,8 @@ import { StreamGroupsInputs } from "../components/stream-groups/inputs";
 import { streamGroupsProvider } from "../components/stream-groups/provider";
 import { RedisServer } from "./lib/redis-server";
 import { countingRelay } from "./lib/round-trips";
+import { readBackup, restoreSnapshot, takeSnapshot, writeBackup } from "./lib/backup";
+import { engineBench } from "./lib/bench/engine";
 
 const STREAM = "dsm:events";
 const GROUPS = ["sprint-service", "project-service", "backlog-service"];
@@ -215,6 +219,59 @@ async function restartTime(events: number): Promise<string> {
     return table(["events", "used MiB", "AOF MiB", "start to ready, ms (median of 3)", "events loaded/s"], rows);
 }
 
+/**
+ * Backup and restore of a full bus: one XINFO STREAM FULL and the file written, then the rebuild into a fresh server
+ * (without persistence, so that its larger maxmemory holds the restored stream), and the longest time the source
+ * was blocked while the snapshot was taken (the one command).
+ */
+async function backupRestoreTime(): Promise<string> {
+    const source = await startServer(MODES[0]);
+    const target = await startServer(MODES[2]);
+    const producer = client(source.port, PRODUCER);
+    const from = client(source.port, ADMIN_USER);
+    const to = client(target.port, ADMIN_USER);
+    try {
+        for (const group of GROUPS) await from.xgroup("CREATE", STREAM, group, "0", "MKSTREAM");
+        let full = false;
+        while (!full) {
+            const pipeline = producer.pipeline();
+            for (let i = 0; i < 1000; i++) pipeline.xadd(STREAM, "*", ...EVENT);
+            full = ((await pipeline.exec()) ?? []).some(([error]) => error !== null && /^OOM/.test(error.message));
+        }
+        const consumer = client(source.port, "project-service");
+        await consumer.xreadgroup("GROUP", "project-service", "w", "COUNT", 10000, "STREAMS", STREAM, ">");
+        consumer.disconnect();
+        const file = path.join(source.dir, "bus.backup.json");
+        let snapshot: Awaited<ReturnType<typeof takeSnapshot>>;
+        const backupMs = await timed(async () => {
+            snapshot = await takeSnapshot(from, STREAM);
+            fs.writeFileSync(file, writeBackup(snapshot!, "bench"));
+        });
+        const blockedMs =
+            Number(/cmdstat_xinfo\|stream:calls=\d+,usec=(\d+)/.exec(await from.info("commandstats"))?.[1]) / 1000;
+        const restoreMs = await timed(async () => {
+            const backup = readBackup(fs.readFileSync(file, "utf8"), file);
+            await restoreSnapshot(to, backup.snapshot, { force: false });
+        });
+        return table(
+            ["events", "file MiB", "backup s", "source blocked, ms", "restore s"],
+            [
+                [
+                    String(snapshot!.length),
+                    (fs.statSync(file).size / 1048576).toFixed(1),
+                    (backupMs / 1000).toFixed(1),
+                    blockedMs.toFixed(0),
+                    (restoreMs / 1000).toFixed(1),
+                ],
+            ],
+        );
+    } finally {
+        for (const c of [producer, from, to]) c.disconnect();
+        await source.destroy();
+        await target.destroy();
+    }
+}
+
 function table(header: string[], rows: string[][]): string {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const line = (cells: string[]) =>
@@ -223,6 +280,13 @@ function table(header: string[], rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
+    if (process.argv.includes("--engine")) {
+        console.log(
+            "(d) the project's commands on the real engine and a local control plane, against the design's steps",
+        );
+        console.log(await engineBench());
+        return;
+    }
     const events = Number(process.env.BENCH_EVENTS ?? 50000);
     const repeats = Number(process.env.BENCH_REPEATS ?? 3);
     const restartEvents = Number(process.env.BENCH_RESTART_EVENTS ?? 200000);
@@ -264,6 +328,11 @@ async function main(): Promise<void> {
         "\n(c) restart: time to load the AOF after a SIGKILL (appendfsync everysec), for N events and for a full bus (XADD until maxmemory refuses)",
     );
     console.log(await restartTime(restartEvents));
+
+    console.log(
+        "\n(e) backup and restore of a full bus (XADD until maxmemory refuses; 10000 entries pending in one group)",
+    );
+    console.log(await backupRestoreTime());
 }
 
 void main().catch((error: unknown) => {

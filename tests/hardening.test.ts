@@ -234,4 +234,41 @@ describe("hardening under mocks, configured", () => {
         const run = await runProgram({ networkPolicy: "false" });
         assert.strictEqual(run.resources.filter((r) => r.type.includes("NetworkPolicy")).length, 0);
     });
+
+    it("writes a user's Secret in the namespaces its service runs in, with the same password, and admits them", async () => {
+        const run = await runProgram({
+            users: JSON.stringify([
+                { name: "sprint-service", roles: ["publish", "consume"], namespaces: ["sprints", "workers"] },
+                { name: "project-service", roles: ["consume"] },
+            ]),
+        });
+        const copies = ofType(run, SECRET).filter((s) => s.inputs.metadata.name === "redis-sprint-service");
+        assert.deepStrictEqual(copies.map((s) => s.inputs.metadata.namespace).sort(), ["dsm", "sprints", "workers"]);
+        assert.strictEqual(
+            new Set(copies.map((s) => s.inputs.stringData.REDIS_PASSWORD)).size,
+            1,
+            "one password in every copy",
+        );
+        // Each namespace is read first, under a name that says whose it is: a missing one fails the preview there.
+        const reads = run.resources.filter(
+            (r) => r.type === "kubernetes:core/v1:Namespace" && r.name.includes("-runs-in-"),
+        );
+        assert.deepStrictEqual(reads.map((r) => r.name).sort(), [
+            "dsm-redis-sprint-service-runs-in-sprints",
+            "dsm-redis-sprint-service-runs-in-workers",
+        ]);
+        const policy = named(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "redis").inputs;
+        assert.deepStrictEqual(policy.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values, [
+            "dsm",
+            "sprints",
+            "workers",
+        ]);
+    });
+
+    it("names the user when a namespace it runs in is not a namespace name", async () => {
+        await assert.rejects(
+            runProgram({ users: JSON.stringify([{ name: "audit", roles: ["consume"], namespaces: ["Audit_NS"] }]) }),
+            /dsm-redis:users: \[0\]\.namespaces\[0\]: "Audit_NS" is not a DNS-1123 label.* \(a namespace audit runs in\)/,
+        );
+    });
 });

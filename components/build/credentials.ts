@@ -18,13 +18,20 @@ export interface UserCredentials {
     readonly passwordHash: pulumi.Output<string>;
     /** The Kubernetes Secret a service mounts: REDIS_USERNAME, REDIS_PASSWORD, REDIS_HOST, REDIS_PORT. */
     readonly secret: k8s.core.v1.Secret;
+    /** Its copies in the namespaces the service runs in. */
+    readonly copies: readonly k8s.core.v1.Secret[];
 }
 
+/**
+ * A user's password and Secret, in the bus's namespace and in each namespace its service runs in (`namespaces`). Every
+ * copy holds the same password, so that a rotation rewrites them all in one update.
+ */
 export function buildCredentials(
     context: BuildContext,
     user: string,
     host: pulumi.Input<string>,
     given: pulumi.Output<string> | undefined,
+    serviceNamespaces: readonly string[] = [],
 ): UserCredentials {
     const password =
         given ??
@@ -34,19 +41,34 @@ export function buildCredentials(
             { length: 32, special: false },
             { parent: context.childOptions.parent, additionalSecretOutputs: ["result"] },
         ).result;
-    const secret = new k8s.core.v1.Secret(
-        `${context.name}-${user}-credentials`,
-        {
-            metadata: { name: secretNameFor(user), namespace: context.namespace, labels: BUS_LABELS },
-            type: "Opaque",
-            stringData: {
-                REDIS_USERNAME: user,
-                [PASSWORD_KEY]: password,
-                REDIS_HOST: host,
-                REDIS_PORT: context.setting("port").apply(String),
+    const secretIn = (resourceName: string, namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions) =>
+        new k8s.core.v1.Secret(
+            resourceName,
+            {
+                metadata: { name: secretNameFor(user), namespace, labels: BUS_LABELS },
+                type: "Opaque",
+                stringData: {
+                    REDIS_USERNAME: user,
+                    [PASSWORD_KEY]: password,
+                    REDIS_HOST: host,
+                    REDIS_PORT: context.setting("port").apply(String),
+                },
             },
-        },
-        context.childOptions,
-    );
-    return { user, password, passwordHash: pulumi.secret(password.apply(sha256Hex)), secret };
+            opts,
+        );
+    const secret = secretIn(`${context.name}-${user}-credentials`, context.namespace, context.childOptions);
+    const copies = serviceNamespaces.map((namespace) => {
+        // Read first, under a name that says whose namespace it is: a namespace that does not exist stops the
+        // preview with this user's name on the error, before anything is written.
+        const existing = k8s.core.v1.Namespace.get(
+            `${context.name}-${user}-runs-in-${namespace}`,
+            namespace,
+            context.childOptions,
+        );
+        return secretIn(`${context.name}-${user}-credentials-in-${namespace}`, namespace, {
+            ...context.childOptions,
+            dependsOn: [existing],
+        });
+    });
+    return { user, password, passwordHash: pulumi.secret(password.apply(sha256Hex)), secret, copies };
 }

@@ -8,9 +8,14 @@ import { BUS_LABELS, CLIENT_LABEL, OBJECT_NAMES, REDIS_SELECTOR } from "./names"
 export function buildNetworkPolicy(context: BuildContext): k8s.networking.v1.NetworkPolicy | undefined {
     const { name, setting, structure, namespace, childOptions } = context;
     if (!structure.networkPolicy) return undefined;
+    // Unless set, the bus's own namespace and every namespace a service user runs in.
     const clientNamespaces = pulumi
         .all([setting("clientNamespaces"), namespace])
-        .apply(([given, own]) => (given === undefined ? [own] : [...given]));
+        .apply(([given, own]) =>
+            given !== undefined
+                ? [...given]
+                : [...new Set([own, ...structure.users.flatMap((u) => u.namespaces ?? [])])],
+        );
     return new k8s.networking.v1.NetworkPolicy(
         `${name}-network-policy`,
         {

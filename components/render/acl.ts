@@ -19,6 +19,11 @@ export interface ServiceUser {
     readonly name: string;
     /** What the service does on the bus. */
     readonly roles: readonly Role[];
+    /**
+     * The namespaces the service runs in, besides the bus's own: its Secret is written there too (and rewritten on a
+     * rotation), and its pods there are admitted by the NetworkPolicy. Default: none.
+     */
+    readonly namespaces?: readonly string[];
 }
 
 /** The services of the design's diagram: the Sprint Service publishes and consumes, the others one or the other. */

@@ -4,6 +4,8 @@
  * server's own message; and the namespace's restricted Pod Security admits the Redis pod and refuses pods that break it.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { kubectl } from "../../scripts/lib/cluster/local-cluster";
 import { localCluster } from "./hooks";
 import { EVERY_KEY, apply, refusal } from "./kube";
@@ -12,23 +14,32 @@ import { Manifest, programManifests } from "./manifests";
 describe("the real API server accepts what the program sends", () => {
     it("applies every object of the default config, in dependency order, with strict field validation", async () => {
         const manifests = await programManifests();
-        assert.deepStrictEqual(
-            manifests.map((m) => m.kind),
-            [
-                "Namespace",
-                "ConfigMap",
-                "Service",
-                "PersistentVolumeClaim",
-                "Secret",
-                "Secret",
-                "Secret",
-                "Secret",
-                "Secret",
-                "NetworkPolicy",
-                "Secret",
-                "Deployment",
-            ],
-        );
+        const kinds = manifests.map((m) => m.kind);
+        assert.deepStrictEqual([...kinds].sort(), [
+            "ConfigMap",
+            "Deployment",
+            "Namespace",
+            "NetworkPolicy",
+            "PersistentVolumeClaim",
+            "Secret",
+            "Secret",
+            "Secret",
+            "Secret",
+            "Secret",
+            "Secret",
+            "Service",
+        ]);
+        // The order the dependencies give: the namespace first, the Deployment after everything it mounts.
+        const at = (kind: string, name: string) =>
+            manifests.findIndex((m) => m.kind === kind && m.metadata.name === name);
+        assert.strictEqual(kinds[0], "Namespace");
+        for (const [kind, name] of [
+            ["ConfigMap", "redis-config"],
+            ["Secret", "redis-acl"],
+            ["PersistentVolumeClaim", "redis-data"],
+        ]) {
+            assert.ok(at(kind, name) < at("Deployment", "redis"), `${kind} ${name} before the Deployment`);
+        }
         const output = apply(manifests);
         for (const m of manifests) {
             assert.match(output, new RegExp(`${m.kind.toLowerCase()}[^ ]*/${m.metadata.name} serverside-applied`, "i"));
@@ -143,5 +154,65 @@ describe("the namespace's restricted Pod Security", () => {
     it("admits a pod that meets the standard (the control for the refusals above)", () => {
         apply([pod("conforming", restricted, podSpecRestricted)]);
         kubectl(localCluster(), ["delete", "pod", "conforming", "-n", "dsm", "--wait=false"]);
+    });
+});
+
+describe("the design's runbook, step 4, on this bus", () => {
+    /** The `--overrides` JSON of README's documented `kubectl run`, so that README stays true. */
+    function readmeOverrides(): string {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+        const block = readme.split("<!-- kubectl-run: start")[1]?.split("<!-- kubectl-run: end")[0] ?? "";
+        const json = /--overrides='([^']+)'/.exec(block)?.[1];
+        assert.ok(json !== undefined, "README has the documented kubectl run between its markers");
+        return json;
+    }
+
+    it("refuses the design's plain `kubectl run … redis-cli -h redis`, with the PodSecurity message README quotes", () => {
+        let refusal = "";
+        try {
+            kubectl(localCluster(), [
+                "run",
+                "redis-cli-plain",
+                "-n",
+                "dsm",
+                "--restart=Never",
+                "--image=redis:7.2-alpine",
+                "--",
+                "redis-cli",
+                "-h",
+                "redis",
+            ]);
+        } catch (error) {
+            refusal = String((error as { stderr?: string }).stderr);
+        }
+        assert.match(refusal, /violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false/);
+        assert.ok(
+            fs
+                .readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8")
+                .includes('violates PodSecurity "restricted:latest"'),
+        );
+    });
+
+    it("admits README's documented form: restricted, labelled as a client, the password from the admin's Secret", () => {
+        const overrides = readmeOverrides();
+        const pod = JSON.parse(overrides) as {
+            spec: { containers: Array<{ env: Array<{ valueFrom: { secretKeyRef: { name: string } } }> }> };
+        };
+        assert.strictEqual(pod.spec.containers[0].env[0].valueFrom.secretKeyRef.name, "redis-dsm-admin");
+        kubectl(localCluster(), [
+            "run",
+            "redis-cli-documented",
+            "-n",
+            "dsm",
+            "--restart=Never",
+            "--image=redis:7.2-alpine",
+            "--labels=redis.dsm.io/client=true",
+            `--overrides=${overrides}`,
+        ]);
+        const created = JSON.parse(
+            kubectl(localCluster(), ["get", "pod", "redis-cli-documented", "-n", "dsm", "-o", "json"]),
+        );
+        assert.strictEqual(created.metadata.labels["redis.dsm.io/client"], "true");
+        kubectl(localCluster(), ["delete", "pod", "redis-cli-documented", "-n", "dsm", "--wait=false"]);
     });
 });

@@ -47,7 +47,7 @@ describe("readConfig", () => {
             protect: "false",
             passwords: "(generated)",
             networkPolicy: String(d.networkPolicy),
-            clientNamespaces: "(the bus's namespace)",
+            clientNamespaces: "(the bus's and the users' namespaces)",
         };
         assert.deepStrictEqual(Object.fromEntries(CONFIG_KEYS.map((k) => [k.key, k.default])), byKey);
     });

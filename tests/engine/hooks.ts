@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ClusterState, startCluster, stopCluster } from "../../scripts/lib/cluster/local-cluster";
-import { LocalEngine, prepareEngine } from "./engine";
+import { LocalEngine, prepareEngine } from "../../scripts/lib/engine/local-engine";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 let world: { cluster: ClusterState; engine: LocalEngine } | undefined;

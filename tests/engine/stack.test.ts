@@ -260,6 +260,91 @@ describe("the project's commands on the real engine", function () {
         }
     });
 
+    it("npm run cli: one command through the real port-forward, as the admin or a service user", () => {
+        const groups = succeeded(npmRun("cli", ["--stack", STACK, "XINFO", "GROUPS", "dsm:events"]));
+        assert.match(groups.output, /"sprint-service"/);
+        const refused = npmRun("cli", [
+            "--stack",
+            STACK,
+            "--user",
+            "project-service",
+            "XADD",
+            "dsm:events",
+            "*",
+            "a",
+            "b",
+        ]);
+        assert.strictEqual(refused.status, 1, refused.output);
+        assert.match(refused.output, /\(error\) NOPERM/);
+    });
+
+    it("npm run cli: an interactive session in a terminal (tmux), with the password on no command line", async () => {
+        const session = `dsm-cli-${process.pid}`;
+        const script = path.join(engineWorld().engine.dir, "cli-session.sh");
+        const env = engineWorld().engine.env;
+        const exports = [
+            "PATH",
+            "PULUMI_HOME",
+            "PULUMI_BACKEND_URL",
+            "PULUMI_CONFIG_PASSPHRASE",
+            "PULUMI_SKIP_UPDATE_CHECK",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION",
+            "KUBECONFIG",
+            "DSM_POLICY_PACK",
+        ].map((key) => `export ${key}='${env[key] ?? ""}'`);
+        fs.writeFileSync(
+            script,
+            [...exports, `cd '${ROOT}'`, `exec npm run --silent cli -- --stack ${STACK}`, ""].join("\n"),
+        );
+        const tmux = (...args: string[]) => spawnSync("tmux", args, { encoding: "utf8" });
+        const screen = () => tmux("capture-pane", "-p", "-t", session).stdout;
+        const until = async (text: RegExp) => {
+            const deadline = Date.now() + 90_000;
+            while (!text.test(screen())) {
+                if (Date.now() > deadline) assert.fail(`the terminal never showed ${text}:\n${screen()}`);
+                await new Promise((resolve) => setTimeout(resolve, 200));
+            }
+        };
+        assert.strictEqual(
+            tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "40", `bash ${script}`).status,
+            0,
+        );
+        try {
+            await until(/Connected to service dsm\/redis port 6379 via Kubernetes port-forward as dsm-admin/);
+            tmux("send-keys", "-t", session, "XLEN dsm:events", "Enter");
+            await until(/dsm-redis\(dsm-admin\)> XLEN dsm:events\n\(integer\) \d+/);
+            tmux("send-keys", "-t", session, "FLUSHALL", "Enter");
+            await until(/\(error\) NOPERM/);
+            const password = Buffer.from(
+                k("get", "secret", "redis-dsm-admin", "-n", "dsm", "-o", "jsonpath={.data.REDIS_PASSWORD}"),
+                "base64",
+            ).toString();
+            const commandLines = fs
+                .readdirSync("/proc")
+                .filter((pid) => /^\d+$/.test(pid))
+                .map((pid) => {
+                    try {
+                        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+                    } catch {
+                        return "";
+                    }
+                });
+            assert.ok(
+                commandLines.some((line) => line.includes("scripts/cli.ts")),
+                "the session is running",
+            );
+            assert.ok(!commandLines.some((line) => line.includes(password)), "the password is on a command line");
+            tmux("send-keys", "-t", session, "quit", "Enter");
+            const deadline = Date.now() + 30_000;
+            while (tmux("has-session", "-t", session).status === 0 && Date.now() < deadline) {
+                await new Promise((resolve) => setTimeout(resolve, 200));
+            }
+            assert.notStrictEqual(tmux("has-session", "-t", session).status, 0, "quit ended the session");
+        } finally {
+            tmux("kill-session", "-t", session);
+        }
+    });
+
     it("npm run destroy asks first: without a terminal and without --yes it destroys nothing", () => {
         const run = npmRun("destroy", ["--stack", STACK]);
         assert.strictEqual(run.status, 2, run.output);

@@ -8,8 +8,9 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const STAND_INS = path.join(__dirname, "stand-ins");
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+/** The engine tier's stand-ins (test fixtures, named in README). */
+const STAND_INS = path.join(ROOT, "tests", "engine", "stand-ins");
 
 export interface LocalEngine {
     readonly dir: string;
