@@ -101,6 +101,47 @@ export interface DsmRedisArgs {
     /** Admit port 6379 only from pods labelled `redis.dsm.io/client: "true"` in `clientNamespaces`. Default: true. */
     readonly networkPolicy?: boolean;
     /**
+     * Retention: a CronJob that trims entries every consumer group has acknowledged, beyond the window below, so that
+     * the stream never fills `maxmemory`. Never an entry a group has not been delivered or holds pending (unless
+     * `retentionTrimUnacknowledged`). Default: true.
+     */
+    readonly retention?: boolean;
+    /** Acknowledged entries younger than this many seconds are kept, for replay. Default: 86400 (a day). */
+    readonly retentionMaxAgeSeconds?: pulumi.Input<number>;
+    /** The newest this many entries are kept, acknowledged or not. Default: 10000. */
+    readonly retentionMinEntries?: pulumi.Input<number>;
+    /** When retention runs, as a cron schedule (five fields). Default: every minute, `* * * * *`. */
+    readonly retentionSchedule?: pulumi.Input<string>;
+    /** Entries one atomic step may trim; a run takes steps until less is ready (or 45 s pass). Default: 1000. */
+    readonly retentionBatch?: pulumi.Input<number>;
+    /**
+     * DANGER: trim by the window alone, past entries that groups have not been delivered or hold pending. Those
+     * events are lost for those services. For a bus whose memory matters more than its consumers. Default: false.
+     */
+    readonly retentionTrimUnacknowledged?: boolean;
+    /**
+     * A redis_exporter sidecar in the Redis pod, as its own read-only ACL user, on port 9121: memory, AOF status,
+     * errors, and each stream group's length, lag, pending entries and consumers. Default: true.
+     */
+    readonly metrics?: boolean;
+    /** The exporter's image, pinned. Default: `oliver006/redis_exporter:v1.74.0`. */
+    readonly metricsImage?: pulumi.Input<string>;
+    /**
+     * Prometheus Operator objects (a PodMonitor and a PrometheusRule with the alerts) and a Grafana dashboard
+     * ConfigMap. Off by default: the Operator's CRDs may not exist. Needs `metrics`. Default: false.
+     */
+    readonly monitoring?: boolean;
+    /** The namespace Prometheus scrapes from: the only one admitted to port 9121. Default: `monitoring`. */
+    readonly monitoringNamespace?: pulumi.Input<string>;
+    /** Alert when a group's lag (entries not yet delivered to it) is above this, for 5 minutes. Default: 1000. */
+    readonly alertLagEntries?: pulumi.Input<number>;
+    /** Alert when a consumer holds pending entries and has been idle this many seconds. Default: 900. */
+    readonly alertPendingIdleSeconds?: pulumi.Input<number>;
+    /** Alert when used memory is above this share of maxmemory, for 5 minutes. Default: 0.8. */
+    readonly alertMemoryRatio?: pulumi.Input<number>;
+    /** Alert when retention has not run for this many seconds. Default: 300. */
+    readonly alertRetentionStaleSeconds?: pulumi.Input<number>;
+    /**
      * The namespaces whose labelled pods may connect, a non-empty list. Default: the bus's own namespace and every
      * namespace a service user runs in (`users[].namespaces`).
      */
@@ -125,6 +166,20 @@ export const DSM_REDIS_DEFAULTS = {
     appendfsync: "everysec",
     users: DEFAULT_SERVICE_USERS,
     networkPolicy: true,
+    retention: true,
+    retentionMaxAgeSeconds: 86400,
+    retentionMinEntries: 10000,
+    retentionSchedule: "* * * * *",
+    retentionBatch: 500,
+    retentionTrimUnacknowledged: false,
+    metrics: true,
+    metricsImage: "oliver006/redis_exporter:v1.74.0",
+    monitoring: false,
+    monitoringNamespace: "monitoring",
+    alertLagEntries: 1000,
+    alertPendingIdleSeconds: 900,
+    alertMemoryRatio: 0.8,
+    alertRetentionStaleSeconds: 300,
 } as const satisfies Omit<BusSettings, "storageClass" | "clientNamespaces">;
 
 /** Settings once resolved and valid: what the builders read. */
@@ -143,6 +198,16 @@ export interface BusSettings {
     readonly storageSize: string;
     readonly storageClass?: string;
     readonly clientNamespaces?: readonly string[];
+    readonly retentionMaxAgeSeconds: number;
+    readonly retentionMinEntries: number;
+    readonly retentionSchedule: string;
+    readonly retentionBatch: number;
+    readonly metricsImage: string;
+    readonly monitoringNamespace: string;
+    readonly alertLagEntries: number;
+    readonly alertPendingIdleSeconds: number;
+    readonly alertMemoryRatio: number;
+    readonly alertRetentionStaleSeconds: number;
     // Plain in the arguments: they decide which resources exist.
     readonly createNamespace: boolean;
     readonly deleteDataOnDestroy: boolean;
@@ -151,6 +216,10 @@ export interface BusSettings {
     readonly appendfsync: AppendFsync;
     readonly users: readonly ServiceUser[];
     readonly networkPolicy: boolean;
+    readonly retention: boolean;
+    readonly retentionTrimUnacknowledged: boolean;
+    readonly metrics: boolean;
+    readonly monitoring: boolean;
 }
 
 /** The settings that decide which resources exist, and so must be known when the component is constructed. */
@@ -163,6 +232,10 @@ export type StructuralSettings = Pick<
     | "appendfsync"
     | "users"
     | "networkPolicy"
+    | "retention"
+    | "retentionTrimUnacknowledged"
+    | "metrics"
+    | "monitoring"
 >;
 
 export interface ResolvedArgs {
@@ -219,6 +292,20 @@ function withDefaults(args: DsmRedisArgs) {
         appendfsync: args.appendfsync ?? d.appendfsync,
         users: args.users ?? d.users,
         networkPolicy: args.networkPolicy ?? d.networkPolicy,
+        retentionMaxAgeSeconds: args.retentionMaxAgeSeconds ?? d.retentionMaxAgeSeconds,
+        retentionMinEntries: args.retentionMinEntries ?? d.retentionMinEntries,
+        retentionSchedule: args.retentionSchedule ?? d.retentionSchedule,
+        retentionBatch: args.retentionBatch ?? d.retentionBatch,
+        metricsImage: args.metricsImage ?? d.metricsImage,
+        monitoringNamespace: args.monitoringNamespace ?? d.monitoringNamespace,
+        alertLagEntries: args.alertLagEntries ?? d.alertLagEntries,
+        alertPendingIdleSeconds: args.alertPendingIdleSeconds ?? d.alertPendingIdleSeconds,
+        alertMemoryRatio: args.alertMemoryRatio ?? d.alertMemoryRatio,
+        alertRetentionStaleSeconds: args.alertRetentionStaleSeconds ?? d.alertRetentionStaleSeconds,
+        retention: args.retention ?? d.retention,
+        retentionTrimUnacknowledged: args.retentionTrimUnacknowledged ?? d.retentionTrimUnacknowledged,
+        metrics: args.metrics ?? d.metrics,
+        monitoring: args.monitoring ?? d.monitoring,
     };
 }
 
@@ -261,6 +348,10 @@ export function resolveArgs(args: DsmRedisArgs): ResolvedArgs {
         appendfsync: merged.appendfsync,
         users,
         networkPolicy: merged.networkPolicy,
+        retention: merged.retention,
+        retentionTrimUnacknowledged: merged.retentionTrimUnacknowledged,
+        metrics: merged.metrics,
+        monitoring: merged.monitoring,
     };
     const plain = isPlain(merged);
     const settings = pulumi.output(merged).apply((resolved) => {

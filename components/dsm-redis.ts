@@ -7,11 +7,13 @@ import { UserCredentials, buildCredentials } from "./build/credentials";
 import { REDIS_NAME } from "./build/names";
 import { buildNamespace } from "./build/namespace";
 import { buildNetworkPolicy } from "./build/network-policy";
+import { Monitoring, buildMonitoring } from "./build/monitoring";
+import { buildRetention } from "./build/retention";
 import { buildService } from "./build/service";
 import { buildDataClaim } from "./build/storage";
 import { ClusterAccess, buildProvisioning } from "./build/provisioning";
 import { buildDeployment } from "./build/workload";
-import { ADMIN_USER } from "./render/acl";
+import { ADMIN_USER, METRICS_USER, RETENTION_USER, SystemUser } from "./render/acl";
 import { RedisAclUsers } from "./acl-users/resource";
 import { RedisStreamGroups } from "./stream-groups/resource";
 import { InvalidArgumentsError } from "./validation";
@@ -68,6 +70,10 @@ export class DsmRedis extends pulumi.ComponentResource {
     public readonly networkPolicy?: k8s.networking.v1.NetworkPolicy;
     /** Each user's credentials Secret (`dsm-admin` included), by user. */
     public readonly credentials: Readonly<Record<string, k8s.core.v1.Secret>>;
+    /** The PodMonitor, PrometheusRule and dashboard ConfigMap, when `monitoring`. */
+    public readonly monitoring?: Monitoring;
+    /** The retention CronJob, when on. */
+    public readonly retentionCronJob?: k8s.batch.v1.CronJob;
     /** The running server's users, kept equal to the ACL file's without a restart. */
     public readonly aclUsers: RedisAclUsers;
     /** The stream and its consumer groups, created once the Deployment has rolled out. */
@@ -110,19 +116,30 @@ export class DsmRedis extends pulumi.ComponentResource {
         this.host = pulumi.interpolate`${REDIS_NAME}.${context.namespace}.svc.cluster.local`;
         this.port = setting("port");
 
+        const systemUsers: SystemUser[] = [
+            ...(structure.retention ? [RETENTION_USER] : []),
+            ...(structure.metrics ? [METRICS_USER] : []),
+        ];
         const credentials: UserCredentials[] = [
             buildCredentials(context, ADMIN_USER, this.host, resolved.passwords[ADMIN_USER]),
+            ...systemUsers.map((user) => buildCredentials(context, user, this.host, undefined)),
             ...structure.users.map((user) =>
                 buildCredentials(context, user.name, this.host, resolved.passwords[user.name], user.namespaces),
             ),
         ];
-        const files = buildConfigFiles(context, credentials);
+        const files = buildConfigFiles(context, credentials, systemUsers);
         this.configMap = files.configMap;
         this.aclSecret = files.aclSecret;
         this.dataClaim = buildDataClaim(context);
-        this.deployment = buildDeployment(context, files, this.dataClaim);
+        const secretOf = (user: string) => credentials.find((c) => c.user === user)?.secret;
+        const metricsSecret = secretOf(METRICS_USER);
+        this.deployment = buildDeployment(context, files, this.dataClaim, metricsSecret ? [metricsSecret] : []);
         this.service = buildService(context);
         this.networkPolicy = buildNetworkPolicy(context);
+        const retentionSecret = secretOf(RETENTION_USER);
+        const retention = retentionSecret && buildRetention(context, this.host, retentionSecret);
+        this.retentionCronJob = retention?.cronJob;
+        this.monitoring = buildMonitoring(context);
 
         this.namespace = this.service.metadata.namespace;
         this.serviceName = this.service.metadata.name;
@@ -139,8 +156,13 @@ export class DsmRedis extends pulumi.ComponentResource {
         this.stream = this.streamGroups.stream;
         this.groups = this.streamGroups.groups.apply((groups) => groups.map((g) => g.name));
         this.credentials = Object.fromEntries(credentials.map((c) => [c.user, c.secret]));
+        const services = new Set(structure.users.map((u) => u.name));
         this.credentialSecrets = pulumi
-            .all(Object.fromEntries(credentials.slice(1).map((c) => [c.user, c.secret.metadata.name])))
+            .all(
+                Object.fromEntries(
+                    credentials.filter((c) => services.has(c.user)).map((c) => [c.user, c.secret.metadata.name]),
+                ),
+            )
             .apply((names) => ({ ...names }));
 
         this.registerOutputs({

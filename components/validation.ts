@@ -73,6 +73,20 @@ export interface SettingsToCheck {
     readonly passwords: Readonly<Record<string, Known<unknown>>>;
     readonly networkPolicy: unknown;
     readonly clientNamespaces?: Known<unknown>;
+    readonly retention: unknown;
+    readonly retentionMaxAgeSeconds: Known<unknown>;
+    readonly retentionMinEntries: Known<unknown>;
+    readonly retentionSchedule: Known<unknown>;
+    readonly retentionBatch: Known<unknown>;
+    readonly retentionTrimUnacknowledged: unknown;
+    readonly metrics: unknown;
+    readonly metricsImage: Known<unknown>;
+    readonly monitoring: unknown;
+    readonly monitoringNamespace: Known<unknown>;
+    readonly alertLagEntries: Known<unknown>;
+    readonly alertPendingIdleSeconds: Known<unknown>;
+    readonly alertMemoryRatio: Known<unknown>;
+    readonly alertRetentionStaleSeconds: Known<unknown>;
 }
 
 /** Every problem of the settings, in argument order. */
@@ -103,7 +117,49 @@ export function settingsProblems(s: SettingsToCheck): Problem[] {
     problems.push(...passwordsProblems(s.passwords, users.names));
     check("networkPolicy", s.networkPolicy, booleanProblem);
     if (s.clientNamespaces !== undefined) problems.push(...clientNamespacesProblems(s.clientNamespaces));
+    check("retention", s.retention, booleanProblem);
+    check("retentionMaxAgeSeconds", s.retentionMaxAgeSeconds, (v) => wholeNumberProblem(v, 0, 10 * 365 * 86400));
+    check("retentionMinEntries", s.retentionMinEntries, (v) => wholeNumberProblem(v, 0, 1e9));
+    check("retentionSchedule", s.retentionSchedule, scheduleProblem);
+    check("retentionBatch", s.retentionBatch, (v) => wholeNumberProblem(v, 1, 100000));
+    check("retentionTrimUnacknowledged", s.retentionTrimUnacknowledged, booleanProblem);
+    check("metrics", s.metrics, booleanProblem);
+    check("metricsImage", s.metricsImage, imageProblem);
+    check("monitoring", s.monitoring, booleanProblem);
+    if (s.monitoring === true && s.metrics === false) {
+        problems.push({
+            field: "monitoring",
+            message:
+                "needs metrics: the PodMonitor scrapes the metrics exporter; expected metrics true, or monitoring false",
+        });
+    }
+    check("monitoringNamespace", s.monitoringNamespace, namespaceProblem);
+    check("alertLagEntries", s.alertLagEntries, (v) => wholeNumberProblem(v, 1, 1e12));
+    check("alertPendingIdleSeconds", s.alertPendingIdleSeconds, (v) => wholeNumberProblem(v, 1, 30 * 86400));
+    check("alertMemoryRatio", s.alertMemoryRatio, ratioProblem);
+    check("alertRetentionStaleSeconds", s.alertRetentionStaleSeconds, (v) => wholeNumberProblem(v, 60, 30 * 86400));
     return problems;
+}
+
+function wholeNumberProblem(value: unknown, min: number, max: number): string | undefined {
+    return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
+        ? undefined
+        : `${shown(value)} is not a whole number from ${min} to ${max}`;
+}
+
+function ratioProblem(value: unknown): string | undefined {
+    return typeof value === "number" && value > 0 && value <= 1
+        ? undefined
+        : `${shown(value)} is not a share of maxmemory; expected a number above 0 and at most 1, e.g. 0.8`;
+}
+
+/** A cron schedule as Kubernetes takes it: five fields of digits, `*`, `/`, `,` and `-`, or a macro such as @hourly. */
+const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|([0-9*/,-]+\s+){4}[0-9*/,-]+)$/;
+
+function scheduleProblem(value: unknown): string | undefined {
+    return typeof value === "string" && CRON.test(value.trim())
+        ? undefined
+        : `${shown(value)} is not a cron schedule; expected five fields such as "* * * * *" (every minute) or "*/5 * * * *", or @hourly`;
 }
 
 const shown = (value: unknown): string => (value === undefined ? "(unset)" : JSON.stringify(value));

@@ -182,6 +182,8 @@ describe("DsmRedis arguments", () => {
         assert.deepStrictEqual(Object.keys(bus.credentials).sort(), [
             "backlog-service",
             "dsm-admin",
+            "dsm-metrics",
+            "dsm-retention",
             "project-orchestrator",
             "project-service",
             "sprint-service",

@@ -121,6 +121,11 @@ describe("hardening under mocks, with the default config", () => {
                     ],
                     ports: [{ protocol: "TCP", port: 6379 }],
                 },
+                {
+                    // The exporter's port, from the monitoring namespace only.
+                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+                    ports: [{ protocol: "TCP", port: 9121 }],
+                },
             ],
         });
     });
@@ -135,15 +140,25 @@ describe("hardening under mocks, with the default config", () => {
     });
 });
 
+/** The warnings the program logged while `run` ran. */
+async function warningsOf(run: () => Promise<unknown>): Promise<string[]> {
+    const warnings: string[] = [];
+    const original = pulumi.log.warn;
+    pulumi.log.warn = (message: string) => {
+        warnings.push(message);
+        return Promise.resolve();
+    };
+    try {
+        await run();
+        return warnings;
+    } finally {
+        pulumi.log.warn = original;
+    }
+}
+
 describe("hardening under mocks, configured", () => {
     it("switches persistence off for a throwaway stack: an emptyDir, AOF off, and a warning", async () => {
-        const warnings: string[] = [];
-        const original = pulumi.log.warn;
-        pulumi.log.warn = (message: string) => {
-            warnings.push(message);
-            return Promise.resolve();
-        };
-        try {
+        const warnings = await warningsOf(async () => {
             const run = await runProgram({ persistence: "false" });
             assert.strictEqual(
                 run.resources.filter((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim").length,
@@ -157,13 +172,22 @@ describe("hardening under mocks, configured", () => {
                     .split("\n")
                     .includes(`maxmemory ${184 * 1024 * 1024}`),
             );
-            assert.ok(
-                warnings.some((w) => /persistence is off: .*every event is lost when the pod restarts/.test(w)),
-                warnings.join("\n"),
-            );
-        } finally {
-            pulumi.log.warn = original;
-        }
+        });
+        assert.ok(
+            warnings.some((w) => /persistence is off: .*every event is lost when the pod restarts/.test(w)),
+            warnings.join("\n"),
+        );
+    });
+
+    it("warns at preview while retentionTrimUnacknowledged is on, and not otherwise", async () => {
+        const unsafe = /retentionTrimUnacknowledged is on: .*never sees them/;
+        const safe = await warningsOf(() => runProgram());
+        assert.ok(!safe.some((w) => unsafe.test(w)), safe.join("\n"));
+        const optedIn = await warningsOf(() => runProgram({ retentionTrimUnacknowledged: "true" }));
+        assert.ok(
+            optedIn.some((w) => unsafe.test(w)),
+            optedIn.join("\n"),
+        );
     });
 
     it("takes appendfsync, storage, namespaces and users from the config, and rolls the pod on a config change", async () => {
@@ -190,7 +214,7 @@ describe("hardening under mocks, configured", () => {
             ofType(run, SECRET)
                 .map((r) => r.inputs.metadata.name)
                 .sort(),
-            ["redis-acl", "redis-audit-service", "redis-dsm-admin"],
+            ["redis-acl", "redis-audit-service", "redis-dsm-admin", "redis-dsm-metrics", "redis-dsm-retention"],
         );
         assert.notStrictEqual(checksum(run), checksum(base));
     });

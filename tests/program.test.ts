@@ -15,12 +15,16 @@ describe("the program under mocks, with no config", () => {
         assert.deepStrictEqual(objects, [
             "dsm:infra:Redis dsm-redis",
             "kubernetes:apps/v1:Deployment redis",
+            "kubernetes:batch/v1:CronJob redis-retention",
             "kubernetes:core/v1:ConfigMap redis-config",
+            "kubernetes:core/v1:ConfigMap redis-retention",
             "kubernetes:core/v1:Namespace dsm",
             "kubernetes:core/v1:PersistentVolumeClaim redis-data",
             "kubernetes:core/v1:Secret redis-acl",
             "kubernetes:core/v1:Secret redis-backlog-service",
             "kubernetes:core/v1:Secret redis-dsm-admin",
+            "kubernetes:core/v1:Secret redis-dsm-metrics",
+            "kubernetes:core/v1:Secret redis-dsm-retention",
             "kubernetes:core/v1:Secret redis-project-orchestrator",
             "kubernetes:core/v1:Secret redis-project-service",
             "kubernetes:core/v1:Secret redis-sprint-service",
@@ -31,6 +35,8 @@ describe("the program under mocks, with no config", () => {
             "pulumi:providers:kubernetes dsm-redis-kubernetes",
             "random:index/randomPassword:RandomPassword dsm-redis-backlog-service-password",
             "random:index/randomPassword:RandomPassword dsm-redis-dsm-admin-password",
+            "random:index/randomPassword:RandomPassword dsm-redis-dsm-metrics-password",
+            "random:index/randomPassword:RandomPassword dsm-redis-dsm-retention-password",
             "random:index/randomPassword:RandomPassword dsm-redis-project-orchestrator-password",
             "random:index/randomPassword:RandomPassword dsm-redis-project-service-password",
             "random:index/randomPassword:RandomPassword dsm-redis-sprint-service-password",
@@ -67,7 +73,11 @@ describe("the program under mocks, with no config", () => {
         assert.strictEqual(inputs.spec.template.metadata.labels.app, "redis");
         assert.strictEqual(inputs.metadata.annotations?.["pulumi.com/skipAwait"], undefined);
         const [container, ...others] = inputs.spec.template.spec.containers;
-        assert.strictEqual(others.length, 0);
+        // Redis, and the metrics exporter beside it.
+        assert.deepStrictEqual(
+            others.map((c) => [c.name, c.image]),
+            [["metrics", "oliver006/redis_exporter:v1.74.0"]],
+        );
         assert.strictEqual(container.name, "redis");
         assert.strictEqual(container.image, "redis:7.2-alpine");
         assert.deepStrictEqual(container.ports, [{ name: "redis", containerPort: 6379, protocol: "TCP" }]);

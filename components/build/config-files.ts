@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AclRule, aclRules as aclRulesOf, renderAclFile } from "../render/acl";
+import { AclRule, SystemUser, aclRules as aclRulesOf, renderAclFile } from "../render/acl";
 import { ACL_FILE, CONFIG_FILE } from "../render/layout";
 import { configChecksum, renderRedisConf } from "../render/redis-conf";
 import type { BuildContext } from "./context";
@@ -18,12 +18,16 @@ export interface ConfigFiles {
     readonly aclRules: pulumi.Output<AclRule[]>;
 }
 
-export function buildConfigFiles(context: BuildContext, credentials: readonly UserCredentials[]): ConfigFiles {
+export function buildConfigFiles(
+    context: BuildContext,
+    credentials: readonly UserCredentials[],
+    systemUsers: readonly SystemUser[],
+): ConfigFiles {
     const { name, setting, structure, namespace, childOptions } = context;
     const hashes = pulumi
         .all(credentials.map((c) => c.passwordHash))
         .apply((list) => Object.fromEntries(credentials.map((c, i) => [c.user, list[i]])));
-    const aclFile = hashes.apply((byUser) => renderAclFile(structure.users, byUser));
+    const aclFile = hashes.apply((byUser) => renderAclFile(structure.users, byUser, systemUsers));
     const aclSecret = new k8s.core.v1.Secret(
         `${name}-acl`,
         {
@@ -48,6 +52,6 @@ export function buildConfigFiles(context: BuildContext, credentials: readonly Us
     // The ACL file is not in it: a user change is applied to the running server (build/provisioning.ts), and the
     // mounted file, which the kubelet refreshes in place, is what a later start reads.
     const checksum = redisConf.apply((conf) => configChecksum(conf));
-    const aclRules = pulumi.secret(hashes.apply((byUser) => aclRulesOf(structure.users, byUser)));
+    const aclRules = pulumi.secret(hashes.apply((byUser) => aclRulesOf(structure.users, byUser, systemUsers)));
     return { configMap, aclSecret, checksum, aclRules };
 }

@@ -18,6 +18,8 @@ export const OBJECT_NAMES = {
     acl: "redis-acl",
     data: "redis-data",
     networkPolicy: "redis",
+    retention: "redis-retention",
+    dashboard: "redis-dashboard",
 } as const;
 
 /** Labels on every object of the bus. */

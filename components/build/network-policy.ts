@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { REDIS_CONTAINER_PORT } from "../render/layout";
+import { METRICS_PORT } from "../render/pod-spec";
 import type { BuildContext } from "./context";
 import { BUS_LABELS, CLIENT_LABEL, OBJECT_NAMES, REDIS_SELECTOR } from "./names";
 
@@ -42,6 +43,23 @@ export function buildNetworkPolicy(context: BuildContext): k8s.networking.v1.Net
                         ],
                         ports: [{ protocol: "TCP", port: REDIS_CONTAINER_PORT }],
                     },
+                    // The metrics port, from the monitoring namespace only (Prometheus's), when there is an exporter.
+                    ...(structure.metrics
+                        ? [
+                              {
+                                  from: [
+                                      {
+                                          namespaceSelector: {
+                                              matchLabels: {
+                                                  "kubernetes.io/metadata.name": setting("monitoringNamespace"),
+                                              },
+                                          },
+                                      },
+                                  ],
+                                  ports: [{ protocol: "TCP", port: METRICS_PORT }],
+                              },
+                          ]
+                        : []),
                 ],
             },
         },

@@ -1,15 +1,19 @@
 import * as k8s from "@pulumi/kubernetes";
-import { redisPodSpec } from "../render/pod-spec";
+import { exporterKeyList, redisPodSpec } from "../render/pod-spec";
 import type { BuildContext } from "./context";
 import type { ConfigFiles } from "./config-files";
-import { BUS_LABELS, OBJECT_NAMES, REDIS_NAME, REDIS_SELECTOR } from "./names";
+import { METRICS_USER } from "../render/acl";
+import { RETENTION_STATUS_KEYS } from "../render/retention";
+import { BUS_LABELS, OBJECT_NAMES, REDIS_NAME, REDIS_SELECTOR, secretNameFor } from "./names";
 
 export function buildDeployment(
     context: BuildContext,
     files: ConfigFiles,
     dataClaim: k8s.core.v1.PersistentVolumeClaim | undefined,
+    /** Secrets its containers read (the metrics user's), so that the pod never starts before them. */
+    secrets: readonly k8s.core.v1.Secret[],
 ): k8s.apps.v1.Deployment {
-    const { name, setting, namespace, childOptions } = context;
+    const { name, setting, structure, namespace, childOptions } = context;
     return new k8s.apps.v1.Deployment(
         `${name}-deployment`,
         {
@@ -30,10 +34,22 @@ export function buildDeployment(
                         configMapName: OBJECT_NAMES.config,
                         aclSecretName: OBJECT_NAMES.acl,
                         dataClaimName: dataClaim === undefined ? undefined : OBJECT_NAMES.data,
+                        metrics: structure.metrics
+                            ? {
+                                  image: setting("metricsImage"),
+                                  user: METRICS_USER,
+                                  secretName: secretNameFor(METRICS_USER),
+                                  streamList: setting("stream").apply((stream) => exporterKeyList([stream])),
+                                  statusKeys: Object.values(RETENTION_STATUS_KEYS),
+                              }
+                            : undefined,
                     }),
                 },
             },
         },
-        { ...childOptions, dependsOn: [files.configMap, files.aclSecret, ...(dataClaim ? [dataClaim] : [])] },
+        {
+            ...childOptions,
+            dependsOn: [files.configMap, files.aclSecret, ...secrets, ...(dataClaim ? [dataClaim] : [])],
+        },
     );
 }

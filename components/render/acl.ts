@@ -68,8 +68,63 @@ export function sha256Hex(password: string): string {
 /** The user the probes connect as: no password, and PING only, so that the pod holds no credential at all. */
 export const PROBE_USER = "dsm-probe";
 
+/** The user the retention CronJob runs its script as. */
+export const RETENTION_USER = "dsm-retention" as const;
+
+/** The user the metrics exporter reads as. */
+export const METRICS_USER = "dsm-metrics" as const;
+
 /** Names a service user may not take. */
-export const RESERVED_USERS: readonly string[] = ["default", ADMIN_USER, PROBE_USER];
+export const RESERVED_USERS: readonly string[] = ["default", ADMIN_USER, PROBE_USER, RETENTION_USER, METRICS_USER];
+
+/**
+ * The bus's own users besides the admin and the probe, each with a password of its own, present when their feature
+ * is on: what each may run, and nothing more.
+ */
+export const SYSTEM_USER_COMMANDS = {
+    /** One retention step: the script, and what it calls (commands inside a script are checked as the caller's). */
+    [RETENTION_USER]: [
+        "ping",
+        "eval",
+        "evalsha",
+        "time",
+        "exists",
+        "xlen",
+        "xinfo|groups",
+        "xpending",
+        "xrange",
+        "xtrim",
+        "set",
+        "incrby",
+    ],
+    /** What redis_exporter reads with --check-single-streams, --check-single-keys and --config-command=- . */
+    [METRICS_USER]: [
+        "ping",
+        "info",
+        "select",
+        "client|setname",
+        "slowlog|len",
+        // The last slow command's duration (redis_last_slow_execution_duration_seconds); its arguments are no more
+        // than XINFO STREAM shows this user already.
+        "slowlog|get",
+        "latency|latest",
+        // Per-command latency: XADD's, which producers feel.
+        "latency|histogram",
+        "xinfo|stream",
+        "xinfo|groups",
+        "xinfo|consumers",
+        "type",
+        "exists",
+        "get",
+        // The exporter tries a string key as a HyperLogLog first; on the status keys PFCOUNT answers WRONGTYPE.
+        "pfcount",
+        "strlen",
+        "xlen",
+        "memory|usage",
+    ],
+} as const;
+
+export type SystemUser = keyof typeof SYSTEM_USER_COMMANDS;
 
 /** One ACL user's rules, as `ACL SETUSER <user> <rules…>` takes them and as the ACL file writes them. */
 export interface AclRule {
@@ -92,7 +147,11 @@ export interface AclRule {
  * - The probe user may only PING.
  * - Each service user may run its roles' commands, on `dsm:*` only.
  */
-export function aclRules(users: readonly ServiceUser[], passwordHashes: Readonly<Record<string, string>>): AclRule[] {
+export function aclRules(
+    users: readonly ServiceUser[],
+    passwordHashes: Readonly<Record<string, string>>,
+    systemUsers: readonly SystemUser[] = [],
+): AclRule[] {
     const hashOf = (name: string): string => {
         const hash = passwordHashes[name];
         if (hash === undefined || !/^[0-9a-f]{64}$/.test(hash)) {
@@ -117,6 +176,17 @@ export function aclRules(users: readonly ServiceUser[], passwordHashes: Readonly
             ],
         },
         { user: PROBE_USER, rules: ["on", "nopass", "resetchannels", "-@all", "+ping"] },
+        ...systemUsers.map((user) => ({
+            user,
+            rules: [
+                "on",
+                `#${hashOf(user)}`,
+                `~${KEY_PATTERN}`,
+                "resetchannels",
+                "-@all",
+                ...SYSTEM_USER_COMMANDS[user].map((c) => `+${c}`),
+            ],
+        })),
         ...users.map((user) => ({
             user: user.name,
             rules: [
@@ -132,8 +202,12 @@ export function aclRules(users: readonly ServiceUser[], passwordHashes: Readonly
 }
 
 /** The ACL file Redis loads at start: one `user` line per rule. */
-export function renderAclFile(users: readonly ServiceUser[], passwordHashes: Readonly<Record<string, string>>): string {
-    return aclRules(users, passwordHashes)
+export function renderAclFile(
+    users: readonly ServiceUser[],
+    passwordHashes: Readonly<Record<string, string>>,
+    systemUsers: readonly SystemUser[] = [],
+): string {
+    return aclRules(users, passwordHashes, systemUsers)
         .map((rule) => `user ${rule.user} ${rule.rules.join(" ")}`)
         .join("\n")
         .concat("\n");

@@ -48,6 +48,66 @@ export interface RedisPodSpecArgs {
     readonly aclSecretName: pulumi.Input<string>;
     /** The PersistentVolumeClaim for /data, or undefined for an emptyDir. */
     readonly dataClaimName?: pulumi.Input<string>;
+    /** The metrics exporter sidecar, when on. */
+    readonly metrics?: {
+        readonly image: pulumi.Input<string>;
+        readonly user: string;
+        readonly secretName: string;
+        /** The streams to export, as exporterKeyList gives them. */
+        readonly streamList: pulumi.Input<string>;
+        readonly statusKeys: readonly string[];
+    };
+}
+
+/** The pod-level security context of the restricted Pod Security Standard, as the image's redis user. */
+export function restrictedPodSecurity(): k8s.types.input.core.v1.PodSecurityContext {
+    return {
+        runAsNonRoot: true,
+        runAsUser: REDIS_UID,
+        runAsGroup: REDIS_GID,
+        fsGroup: REDIS_GID,
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** A container's part of the restricted standard, with a read-only root file system. */
+export function restrictedContainerSecurity(): k8s.types.input.core.v1.SecurityContext {
+    return { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
+}
+
+/** The port the metrics exporter serves on. */
+export const METRICS_PORT = 9121;
+
+/** Keys as redis_exporter's --check-single-* flags take them: db=key pairs, the key URL-escaped (it unescapes). */
+export function exporterKeyList(keys: readonly string[]): string {
+    return keys.map((key) => `db0=${encodeURIComponent(key)}`).join(",");
+}
+
+/** The redis_exporter sidecar: reads Redis on localhost as the metrics user, serves /metrics and /health. */
+function exporterContainer(args: NonNullable<RedisPodSpecArgs["metrics"]>): k8s.types.input.core.v1.Container {
+    const health = { httpGet: { path: "/health", port: METRICS_PORT }, timeoutSeconds: 3 };
+    return {
+        name: "metrics",
+        image: args.image,
+        args: [
+            `--redis.addr=redis://localhost:${REDIS_CONTAINER_PORT}`,
+            `--redis.user=${args.user}`,
+            // Flag and value apart, so that the value can be an Output (Go's flag package takes both forms).
+            "--check-single-streams",
+            args.streamList,
+            `--check-single-keys=${exporterKeyList(args.statusKeys)}`,
+            // CONFIG is a dangerous command, which the metrics user may not run; INFO has maxmemory.
+            "--config-command=-",
+            "--redis-only-metrics",
+            `--web.listen-address=:${METRICS_PORT}`,
+        ],
+        env: [{ name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: args.secretName, key: PASSWORD_KEY } } }],
+        ports: [{ name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" }],
+        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+        securityContext: restrictedContainerSecurity(),
+        readinessProbe: { ...health, periodSeconds: 10 },
+        livenessProbe: { ...health, periodSeconds: 20, failureThreshold: 6 },
+    };
 }
 
 export function redisPodSpec(args: RedisPodSpecArgs): PodSpec {
@@ -56,13 +116,7 @@ export function redisPodSpec(args: RedisPodSpecArgs): PodSpec {
         automountServiceAccountToken: false,
         // The image's redis user is uid 999, gid 1000; with runAsUser set, its entrypoint skips chown and gosu and
         // starts redis-server directly. fsGroup makes /data writable and the ACL file readable.
-        securityContext: {
-            runAsNonRoot: true,
-            runAsUser: REDIS_UID,
-            runAsGroup: REDIS_GID,
-            fsGroup: REDIS_GID,
-            seccompProfile: { type: "RuntimeDefault" },
-        },
+        securityContext: restrictedPodSecurity(),
         volumes: [
             args.dataClaimName === undefined
                 ? { name: "data", emptyDir: {} }
@@ -78,11 +132,7 @@ export function redisPodSpec(args: RedisPodSpecArgs): PodSpec {
                 args: ["redis-server", `${CONFIG_DIR}/${CONFIG_FILE}`],
                 ports: [{ name: "redis", containerPort: REDIS_CONTAINER_PORT, protocol: "TCP" }],
                 resources: args.resources,
-                securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                },
+                securityContext: restrictedContainerSecurity(),
                 // The only paths Redis writes (/data) or reads besides the image: config and ACL, read-only.
                 volumeMounts: [
                     { name: "data", mountPath: REDIS_DATA_DIR },
@@ -93,6 +143,7 @@ export function redisPodSpec(args: RedisPodSpecArgs): PodSpec {
                 readinessProbe: READINESS_PROBE,
                 livenessProbe: LIVENESS_PROBE,
             },
+            ...(args.metrics === undefined ? [] : [exporterContainer(args.metrics)]),
         ],
     };
 }

@@ -48,6 +48,20 @@ describe("readConfig", () => {
             passwords: "(generated)",
             networkPolicy: String(d.networkPolicy),
             clientNamespaces: "(the bus's and the users' namespaces)",
+            retention: String(d.retention),
+            retentionMaxAgeSeconds: String(d.retentionMaxAgeSeconds),
+            retentionMinEntries: String(d.retentionMinEntries),
+            retentionSchedule: d.retentionSchedule,
+            retentionBatch: String(d.retentionBatch),
+            retentionTrimUnacknowledged: String(d.retentionTrimUnacknowledged),
+            metrics: String(d.metrics),
+            metricsImage: d.metricsImage,
+            monitoring: String(d.monitoring),
+            monitoringNamespace: d.monitoringNamespace,
+            alertLagEntries: String(d.alertLagEntries),
+            alertPendingIdleSeconds: String(d.alertPendingIdleSeconds),
+            alertMemoryRatio: String(d.alertMemoryRatio),
+            alertRetentionStaleSeconds: String(d.alertRetentionStaleSeconds),
         };
         assert.deepStrictEqual(Object.fromEntries(CONFIG_KEYS.map((k) => [k.key, k.default])), byKey);
     });

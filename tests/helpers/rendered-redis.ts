@@ -5,7 +5,9 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import Redis from "ioredis";
+import { RETENTION_USER } from "../../components/render/acl";
 import { streamGroupsProvider } from "../../components/stream-groups/provider";
+import { RetentionJob } from "../../scripts/lib/bus-traffic";
 import { ProgramRun, named, only, runProgram } from "./program";
 import { RedisServer } from "./redis-server";
 
@@ -20,6 +22,8 @@ export interface RenderedRedis {
     provision(groups: readonly string[]): Promise<void>;
     /** A connected client for a user (closed by `stop`). */
     connect(user: string, password?: string): Promise<Redis>;
+    /** The retention CronJob's rendered run.sh and trim.lua, run here as the retention user. */
+    retentionJob(): RetentionJob;
     /** Stops the server and closes every client. */
     stop(): Promise<void>;
 }
@@ -43,6 +47,7 @@ export async function startRenderedRedis(
     const restarted = RedisServer.prepare({ config: redisConf.split("\n"), aclFile });
     await restarted.start();
     const clients: Redis[] = [];
+    const jobs: RetentionJob[] = [];
     const container = only(run, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0];
     return {
         server: restarted,
@@ -82,8 +87,20 @@ export async function startRenderedRedis(
             });
             return client;
         },
+        retentionJob() {
+            const scripts = named(run, "kubernetes:core/v1:ConfigMap", "redis-retention").inputs.data;
+            const job = RetentionJob.prepare(scripts["run.sh"], scripts["trim.lua"], {
+                host: "127.0.0.1",
+                port: restarted.port,
+                username: RETENTION_USER,
+                password: passwords[RETENTION_USER],
+            });
+            jobs.push(job);
+            return job;
+        },
         async stop() {
             for (const client of clients) client.disconnect();
+            for (const job of jobs) job.remove();
             await restarted.destroy();
         },
     };

@@ -1,0 +1,122 @@
+/**
+ * The bus's alerts, as Prometheus rules over redis_exporter's series (v1.74): a group falling behind, entries held
+ * unacknowledged too long, memory near maxmemory, AOF write errors, writes refused, retention not running or held by a
+ * group. Pure: one definition for the PrometheusRule and for `promtool test rules`.
+ */
+import { RETENTION_STATUS_KEYS } from "./retention";
+
+export interface AlertSettings {
+    /** The bus's namespace: the series of its pod carry it (PodMonitor). */
+    readonly namespace: string;
+    readonly stream: string;
+    readonly lagEntries: number;
+    readonly pendingIdleSeconds: number;
+    readonly memoryRatio: number;
+    readonly retentionStaleSeconds: number;
+    /** Whether retention runs, so that its alerts exist. */
+    readonly retention: boolean;
+}
+
+export interface AlertRule {
+    readonly alert: string;
+    readonly expr: string;
+    readonly for: string;
+    readonly labels: { readonly severity: "warning" | "critical" };
+    readonly annotations: { readonly summary: string; readonly description: string };
+}
+
+export function alertRules(s: AlertSettings): AlertRule[] {
+    const bus = `namespace="${s.namespace}"`;
+    const stream = `${bus},stream="${s.stream}"`;
+    const key = (name: string) => `redis_key_value{${bus},key="${name}"}`;
+    const rules: AlertRule[] = [
+        {
+            alert: "DsmRedisGroupLagHigh",
+            expr: `redis_stream_group_lag{${stream}} > ${s.lagEntries}`,
+            for: "5m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "A consumer group is behind on {{ $labels.stream }}",
+                description: `Group {{ $labels.group }} has {{ $value }} entries not yet delivered (above ${s.lagEntries}): its service reads slower than producers write, or has stopped.`,
+            },
+        },
+        {
+            alert: "DsmRedisGroupLagGrowing",
+            // The lag first: the value of `a and b` is a's, and the description shows it.
+            expr: `redis_stream_group_lag{${stream}} > 0 and deriv(redis_stream_group_lag{${stream}}[10m]) > 0`,
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "A consumer group falls further behind",
+                description:
+                    "The lag of group {{ $labels.group }} has grown for 15 minutes; it is now {{ $value }} entries.",
+            },
+        },
+        {
+            alert: "DsmRedisPendingNotAcknowledged",
+            expr: `redis_stream_group_consumer_messages_pending{${stream}} > 0 and redis_stream_group_consumer_idle_seconds{${stream}} > ${s.pendingIdleSeconds}`,
+            for: "5m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "A consumer holds entries it does not acknowledge",
+                description: `Consumer {{ $labels.consumer }} of group {{ $labels.group }} holds pending entries and has been idle over ${s.pendingIdleSeconds} s: claim them (XAUTOCLAIM) or restart the service. Retention keeps them until they are acknowledged.`,
+            },
+        },
+        {
+            alert: "DsmRedisMemoryHigh",
+            expr: `redis_memory_used_bytes{${bus}} / redis_memory_max_bytes{${bus}} > ${s.memoryRatio}`,
+            for: "5m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Redis is near maxmemory",
+                description: `Used memory is {{ $value | humanizePercentage }} of maxmemory (above ${s.memoryRatio}); at maxmemory every XADD is refused. Check for a group that holds retention back, or raise memoryLimit.`,
+            },
+        },
+        {
+            alert: "DsmRedisAofWriteFailing",
+            expr: `redis_aof_last_write_status{${bus}} == 0 or redis_aof_last_bgrewrite_status{${bus}} == 0`,
+            for: "1m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "Redis cannot write its append-only file",
+                description:
+                    "The AOF's last write or rewrite failed: acknowledged events may not be durable. Check the data volume (full, read-only).",
+            },
+        },
+        {
+            alert: "DsmRedisWritesRefused",
+            expr: `increase(redis_errors_total{${bus},err="OOM"}[5m]) > 0`,
+            for: "0m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "Redis refuses writes: maxmemory is reached",
+                description: "XADD answered OOM {{ $value }} times in 5 minutes: producers cannot publish.",
+            },
+        },
+    ];
+    if (!s.retention) return rules;
+    return [
+        ...rules,
+        {
+            alert: "DsmRedisRetentionNotRunning",
+            expr: `time() - ${key(RETENTION_STATUS_KEYS.lastRun)} > ${s.retentionStaleSeconds} or absent(${key(RETENTION_STATUS_KEYS.lastRun)})`,
+            for: "5m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Retention has not run",
+                description: `The retention CronJob has not run for over ${s.retentionStaleSeconds} s: the stream only grows. Check the CronJob redis-retention and its Jobs.`,
+            },
+        },
+        {
+            alert: "DsmRedisRetentionBlocked",
+            expr: `${key(RETENTION_STATUS_KEYS.blocked)} == 1`,
+            for: "30m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "A consumer group holds retention back",
+                description:
+                    "For 30 minutes retention has stopped at a consumer group's position (not delivered, or pending): the group with the highest lag or the oldest pending entries is the one.",
+            },
+        },
+    ];
+}

@@ -1,0 +1,58 @@
+/**
+ * A Grafana dashboard for the bus, for a Grafana sidecar that picks up ConfigMaps labelled `grafana_dashboard`: lag
+ * per group, memory against maxmemory, events per second, entries trimmed per retention run. Pure.
+ */
+export function dashboard(namespace: string, stream: string): string {
+    const bus = `namespace="${namespace}"`;
+    const panel = (id: number, title: string, exprs: Array<[string, string]>, unit: string, y: number) => ({
+        id,
+        title,
+        type: "timeseries",
+        gridPos: { h: 8, w: 12, x: (id - 1) % 2 === 0 ? 0 : 12, y },
+        fieldConfig: { defaults: { unit }, overrides: [] },
+        targets: exprs.map(([expr, legendFormat], i) => ({ refId: String.fromCharCode(65 + i), expr, legendFormat })),
+    });
+    return JSON.stringify(
+        {
+            title: `DSM event bus (${namespace})`,
+            uid: `dsm-redis-${namespace}`,
+            schemaVersion: 39,
+            time: { from: "now-6h", to: "now" },
+            panels: [
+                panel(
+                    1,
+                    "Lag per consumer group",
+                    [[`redis_stream_group_lag{${bus},stream="${stream}"}`, "{{group}}"]],
+                    "short",
+                    0,
+                ),
+                panel(
+                    2,
+                    "Memory against maxmemory",
+                    [
+                        [`redis_memory_used_bytes{${bus}}`, "used"],
+                        [`redis_memory_max_bytes{${bus}}`, "maxmemory"],
+                    ],
+                    "bytes",
+                    0,
+                ),
+                panel(
+                    3,
+                    "Events per second",
+                    [[`rate(redis_commands_total{${bus},cmd="xadd"}[5m])`, "XADD/s"]],
+                    "ops",
+                    8,
+                ),
+                panel(
+                    4,
+                    "Entries trimmed per retention run",
+                    [[`delta(redis_key_value{${bus},key="dsm:retention:trimmed-total"}[1m])`, "trimmed"]],
+                    "short",
+                    8,
+                ),
+            ],
+        },
+        null,
+        2,
+    );
+}
