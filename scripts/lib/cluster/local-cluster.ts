@@ -14,6 +14,7 @@ import * as http from "http";
 import * as path from "path";
 import { Pki, adminKubeconfig, createPki } from "./pki";
 import { Started, freePort, isAlive, startProcess, stopProcess, waitUntilReady } from "./processes";
+import { builtTools } from "../built-tools";
 
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
 
@@ -45,11 +46,7 @@ const STATE_FILE = "state.json";
 
 /** Builds the binaries (a no-op on a warm machine) and returns their folders. */
 export function buildTools(): ClusterState["bin"] {
-    const out = execFileSync("bash", [path.join(ROOT, "tools", "build.sh"), "kubernetes", "kwok"], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "inherit"],
-    });
-    const [kubernetes, kwok] = out.trim().split("\n");
+    const [kubernetes, kwok] = builtTools("kubernetes", "kwok");
     return { kubernetes, kwok };
 }
 

@@ -7,6 +7,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { builtTools } from "../built-tools";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 /** The engine tier's stand-ins (test fixtures, named in README). */
@@ -27,16 +28,7 @@ function lockedVersion(name: string): string {
 }
 
 export function prepareEngine(dir: string, kubeconfig: string): LocalEngine {
-    const [cliBin, kubernetesBin] = execFileSync(
-        "bash",
-        [path.join(ROOT, "tools", "build.sh"), "pulumi", "pulumi-kubernetes"],
-        {
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "inherit"],
-        },
-    )
-        .trim()
-        .split("\n");
+    const [cliBin, kubernetesBin] = builtTools("pulumi", "pulumi-kubernetes");
     const home = path.join(dir, "pulumi-home");
     const state = path.join(dir, "state");
     fs.mkdirSync(state, { recursive: true });
