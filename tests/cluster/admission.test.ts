@@ -8,7 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { kubectl } from "../../scripts/lib/cluster/local-cluster";
 import { localCluster } from "./hooks";
-import { EVERY_KEY, apply, refusal } from "./kube";
+import { CONFIG_KEYS } from "../../config/keys";
+import { EVERY_KEY, OPTION_KEYS, apply, installMonitoringCrds, refusal } from "./kube";
 import { Manifest, programManifests } from "./manifests";
 
 describe("the real API server accepts what the program sends", () => {
@@ -17,10 +18,14 @@ describe("the real API server accepts what the program sends", () => {
         const kinds = manifests.map((m) => m.kind);
         assert.deepStrictEqual([...kinds].sort(), [
             "ConfigMap",
+            "ConfigMap",
+            "CronJob",
             "Deployment",
             "Namespace",
             "NetworkPolicy",
             "PersistentVolumeClaim",
+            "Secret",
+            "Secret",
             "Secret",
             "Secret",
             "Secret",
@@ -36,9 +41,16 @@ describe("the real API server accepts what the program sends", () => {
         for (const [kind, name] of [
             ["ConfigMap", "redis-config"],
             ["Secret", "redis-acl"],
+            ["Secret", "redis-dsm-metrics"],
             ["PersistentVolumeClaim", "redis-data"],
         ]) {
             assert.ok(at(kind, name) < at("Deployment", "redis"), `${kind} ${name} before the Deployment`);
+        }
+        for (const [kind, name] of [
+            ["ConfigMap", "redis-retention"],
+            ["Secret", "redis-dsm-retention"],
+        ]) {
+            assert.ok(at(kind, name) < at("CronJob", "redis-retention"), `${kind} ${name} before the CronJob`);
         }
         const output = apply(manifests);
         for (const m of manifests) {
@@ -46,10 +58,15 @@ describe("the real API server accepts what the program sends", () => {
         }
     });
 
-    it("applies every object of a config that sets every key", async () => {
+    it("applies every object of a config that sets every key, the Prometheus Operator's objects too", async () => {
+        const keys = CONFIG_KEYS.map((k) => k.key).filter((k) => !OPTION_KEYS.includes(k));
+        assert.deepStrictEqual(Object.keys(EVERY_KEY).sort(), keys.sort(), "EVERY_KEY misses a key");
+        installMonitoringCrds();
         const manifests = await programManifests(EVERY_KEY);
         assert.ok(manifests.some((m) => m.kind === "NetworkPolicy"));
-        apply(manifests);
+        const output = apply(manifests);
+        assert.match(output, /podmonitor\.monitoring\.coreos\.com\/redis serverside-applied/);
+        assert.match(output, /prometheusrule\.monitoring\.coreos\.com\/redis serverside-applied/);
         const policy = JSON.parse(
             kubectl(localCluster(), ["get", "networkpolicy", "redis", "-n", "events", "-o", "json"]),
         );

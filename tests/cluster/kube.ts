@@ -1,8 +1,12 @@
 /** Applying manifests to the local cluster, and the configs the tier deploys. */
 import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as path from "path";
 import { kubectl } from "../../scripts/lib/cluster/local-cluster";
 import { localCluster } from "./hooks";
 import type { Manifest } from "./manifests";
+
+const ROOT = path.resolve(__dirname, "..", "..");
 
 /**
  * Server-side apply with strict field validation, the objects in the given order, as one YAML stream (a `List` would
@@ -57,4 +61,42 @@ export const EVERY_KEY = {
     passwords: '{"audit-service": "0123456789abcdef0123"}',
     networkPolicy: "true",
     clientNamespaces: '["events", "workers"]',
+    retention: "true",
+    retentionMaxAgeSeconds: "3600",
+    retentionMinEntries: "500",
+    retentionSchedule: "*/5 * * * *",
+    retentionBatch: "200",
+    retentionTrimUnacknowledged: "true",
+    metrics: "true",
+    metricsImage: `oliver006/redis_exporter:v1.74.0@sha256:${"e".repeat(64)}`,
+    monitoring: "true",
+    monitoringNamespace: "observability",
+    alertLagEntries: "5000",
+    alertPendingIdleSeconds: "600",
+    alertMemoryRatio: "0.9",
+    alertRetentionStaleSeconds: "600",
 };
+
+/** Keys EVERY_KEY leaves out: they choose resource options (protect, retainOnDelete), not objects. */
+export const OPTION_KEYS = ["deleteDataOnDestroy", "protect"];
+
+/**
+ * The Prometheus Operator's CRDs for PodMonitor and PrometheusRule, from its Go module (tools/prometheus-operator),
+ * established in the cluster: the API server then validates those objects against the operator's own schemas. The
+ * operator itself does not run.
+ */
+export function installMonitoringCrds(): void {
+    const dir = execFileSync("bash", [path.join(ROOT, "tools", "prometheus-operator", "crds.sh")], {
+        encoding: "utf8",
+    }).trim();
+    const crds = ["podmonitors", "prometheusrules"];
+    for (const crd of crds) {
+        kubectl(localCluster(), ["apply", "--server-side", "-f", path.join(dir, `monitoring.coreos.com_${crd}.yaml`)]);
+    }
+    kubectl(localCluster(), [
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        ...crds.map((crd) => `crd/${crd}.monitoring.coreos.com`),
+    ]);
+}

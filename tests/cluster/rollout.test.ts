@@ -57,6 +57,20 @@ describe("the bus on the real control plane", () => {
         );
     });
 
+    it("runs retention as Jobs of the CronJob, whose pods the namespace's restricted Pod Security admits", () => {
+        k("create", "job", "retention-now", "--from=cronjob/redis-retention", "-n", "dsm");
+        k("wait", "--for=create", "pod", "-l", "job-name=retention-now", "-n", "dsm", "--timeout=60s");
+        const [pod] = JSON.parse(k("get", "pod", "-l", "job-name=retention-now", "-n", "dsm", "-o", "json")).items;
+        const [container] = pod.spec.containers;
+        assert.strictEqual(container.image, "redis:7.2-alpine");
+        assert.deepStrictEqual(
+            container.env.find((e: { name: string }) => e.name === "REDIS_USERNAME"),
+            { name: "REDIS_USERNAME", value: "dsm-retention" },
+        );
+        // The client label, which the NetworkPolicy admits to Redis.
+        assert.strictEqual(pod.metadata.labels["redis.dsm.io/client"], "true");
+    });
+
     describe("the stream-groups provider, through a real port-forward", function () {
         this.timeout(120_000);
         const inputs = (groups: string[]): StreamGroupsInputs => ({
