@@ -5,8 +5,9 @@
  *  (b) throughput in events/s: XADD alone, and end to end (publish, then 3 groups read and XACK), with AOF everysec,
  *      AOF always and persistence off, as ratios to persistence off;
  *  (c) the restart time to load N events from the AOF, and a full bus: as many as maxmemory admits;
- *  (e) backup and restore of a full bus.
- * `npm run bench -- --engine` prints (d) instead: the project's commands on the real engine (see lib/bench/engine.ts).
+ *  (e) backup and restore of a full bus;
+ *  (f) retention and metrics: steady-state memory, the longest trim step on a full bus, the exporter's scrape time.
+ * `npm run bench -- --retention` prints (f) alone; `npm run bench -- --engine` prints (d) instead: the project's commands on the real engine (see lib/bench/engine.ts).
  */
 import "./lib/require-node";
 import { randomBytes } from "crypto";
@@ -22,6 +23,8 @@ import { RedisServer } from "./lib/redis-server";
 import { countingRelay } from "./lib/round-trips";
 import { readBackup, restoreSnapshot, takeSnapshot, writeBackup } from "./lib/backup";
 import { engineBench } from "./lib/bench/engine";
+import { exporterScrape, steadyStateMemory, trimBlocking } from "./lib/bench/retention";
+import { table } from "./lib/bench/table";
 
 const STREAM = "dsm:events";
 const GROUPS = ["sprint-service", "project-service", "backlog-service"];
@@ -272,19 +275,16 @@ async function backupRestoreTime(): Promise<string> {
     }
 }
 
-function table(header: string[], rows: string[][]): string {
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) =>
-        cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-    return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
-}
-
 async function main(): Promise<void> {
     if (process.argv.includes("--engine")) {
         console.log(
             "(d) the project's commands on the real engine and a local control plane, against the design's steps",
         );
         console.log(await engineBench());
+        return;
+    }
+    if (process.argv.includes("--retention")) {
+        await retentionSection();
         return;
     }
     const events = Number(process.env.BENCH_EVENTS ?? 50000);
@@ -333,6 +333,21 @@ async function main(): Promise<void> {
         "\n(e) backup and restore of a full bus (XADD until maxmemory refuses; 10000 entries pending in one group)",
     );
     console.log(await backupRestoreTime());
+
+    console.log("");
+    await retentionSection();
+}
+
+async function retentionSection(): Promise<void> {
+    const retentionEvents = Number(process.env.BENCH_RETENTION_EVENTS ?? 2000000);
+    console.log("(f) retention and metrics (lib/bench/retention.ts)");
+    console.log(await steadyStateMemory(retentionEvents));
+    console.log(
+        "\nthe longest a retention step blocks the server, draining a full bus all groups have acknowledged, by batch (retentionBatch)",
+    );
+    console.log(await trimBlocking([500, 1000, 10000]));
+    console.log("\nredis_exporter's scrape, with the sidecar's rendered arguments (20 scrapes)");
+    console.log(await exporterScrape(20));
 }
 
 void main().catch((error: unknown) => {
