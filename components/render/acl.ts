@@ -154,7 +154,7 @@ export function aclRules(
 ): AclRule[] {
     const hashOf = (name: string): string => {
         const hash = passwordHashes[name];
-        if (hash === undefined || !/^[0-9a-f]{64}$/.test(hash)) {
+        if (!/^[0-9a-f]{64}$/.test(hash ?? "")) {
             throw new Error(`no SHA-256 password hash for ACL user ${JSON.stringify(name)}`);
         }
         return hash;

@@ -2,6 +2,8 @@
  * A Grafana dashboard for the bus, for a Grafana sidecar that picks up ConfigMaps labelled `grafana_dashboard`: lag
  * per group, memory against maxmemory, events per second, entries trimmed per retention run. Pure.
  */
+import { RETENTION_STATUS_KEYS } from "./retention";
+
 export function dashboard(namespace: string, stream: string): string {
     const bus = `namespace="${namespace}"`;
     const panel = (id: number, title: string, exprs: Array<[string, string]>, unit: string, y: number) => ({
@@ -46,7 +48,7 @@ export function dashboard(namespace: string, stream: string): string {
                 panel(
                     4,
                     "Entries trimmed per retention run",
-                    [[`delta(redis_key_value{${bus},key="dsm:retention:trimmed-total"}[1m])`, "trimmed"]],
+                    [[`delta(redis_key_value{${bus},key="${RETENTION_STATUS_KEYS.trimmedTotal}"}[1m])`, "trimmed"]],
                     "short",
                     8,
                 ),

@@ -16,7 +16,8 @@ export function canonical(value: unknown): string {
     if (value !== null && typeof value === "object") {
         const entries = Object.entries(value as Record<string, unknown>)
             .filter(([, v]) => v !== undefined)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+            // An object's keys are unique, so two are never equal.
+            .sort(([a], [b]) => (a < b ? -1 : 1));
         return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
     }
     return JSON.stringify(value);

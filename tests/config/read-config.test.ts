@@ -213,6 +213,12 @@ describe("readConfig", () => {
             /at least 16 characters/,
         ],
         [
+            "a users list that is not JSON, shown as it was given (it holds no secret)",
+            { users: '[{"name":"audit-service"' },
+            "dsm-redis:users",
+            /^"\[\{\\"name\\":\\"audit-service\\"" is not JSON; expected /,
+        ],
+        [
             "a password object that is not JSON",
             { passwords: "hunter2-hunter2-hunter2" },
             "dsm-redis:passwords",

@@ -41,6 +41,15 @@ describe("parseImageReference", () => {
         ["-redis:1", /path component/],
         ["reg-.io/redis:1", /registry "reg-\.io"/],
         [":7", /repository name is empty/],
+        // Valid at the start, invalid at the end: each pattern is anchored at both ends.
+        ["redis_:1", /path component "redis_"/],
+        ["team/redis-:1", /path component "redis-"/],
+        [`redis@sha256:${"a".repeat(63)}g`, /lower-case hex/],
+        [`redis@sha256:g${"a".repeat(63)}`, /lower-case hex/],
+        ["reg.io:5000x/redis:1", /registry "reg\.io:5000x"/],
+        ["reg.io:x5000/redis:1", /registry/],
+        ["redis:7.2!", /does not match/],
+        [`redis@sha256+:${"a".repeat(64)}`, /algorithm/],
         ["a".repeat(256), /longer than 255/],
     ];
     for (const [text, reason] of invalid) {

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { diffInputs } from "../../components/stream-groups/diff";
+import { canonical, diffInputs } from "../../components/stream-groups/diff";
 import { StreamGroupsInputs, UNKNOWN, checkInputs, withDefaults } from "../../components/stream-groups/inputs";
 import { streamGroupsProvider } from "../../components/stream-groups/provider";
 
@@ -108,6 +108,25 @@ describe("stream-groups diff", () => {
     it("ignores group order and a defaulted startId", () => {
         const reordered = { ...base, groups: [{ name: "project-service", startId: "$" }, { name: "sprint-service" }] };
         assert.strictEqual(diffInputs(base, reordered).changes, false);
+    });
+    it("sees a group renamed, or its startId changed, with as many groups as before", () => {
+        const renamed = { ...base, groups: [{ name: "sprint-service" }, { name: "audit-service", startId: "$" }] };
+        assert.strictEqual(diffInputs(base, renamed).changes, true);
+        const restarted = { ...base, groups: [{ name: "sprint-service", startId: "$" }, base.groups[1]] };
+        assert.strictEqual(diffInputs(base, restarted).changes, true);
+    });
+    it("ignores the order of keys, in the connection and in each group", () => {
+        const connection = base.connection as unknown as Record<string, unknown>;
+        const reversed = Object.fromEntries(Object.entries(connection).reverse());
+        assert.notDeepStrictEqual(Object.keys(reversed), Object.keys(connection));
+        const groups = base.groups.map((g) => ({ startId: g.startId, name: g.name }));
+        const diff = diffInputs(base, { ...base, connection: reversed, groups } as unknown as StreamGroupsInputs);
+        assert.strictEqual(diff.changes, false);
+        assert.strictEqual(
+            canonical({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } }),
+            '{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}',
+        );
+        assert.strictEqual(canonical({ a: 1, b: undefined }), canonical({ a: 1 }));
     });
     it("replaces on a new stream", () => {
         assert.deepStrictEqual(diffInputs(base, { ...base, stream: "dsm:events:v2" }).replaces, ["stream"]);

@@ -1,0 +1,295 @@
+/**
+ * The alert cases for promtool: per alert, series that must fire it (with exactly what it says) and series that must
+ * not. Shared by the rules' own test and the tests of the program's PrometheusRule and a live scrape.
+ */
+import * as assert from "assert";
+import { DSM_REDIS_DEFAULTS } from "../../components/args";
+import { AlertRule, AlertSettings, alertRules } from "../../components/render/alerts";
+import { AlertCase, InputSeries, testRules } from "./promtool";
+
+export const STREAM = "dsm:events";
+const BUS = `namespace="dsm",db="db0"`;
+const OF_STREAM = `${BUS},stream="dsm:events"`;
+export const BUS_LABELS = { namespace: "dsm", db: "db0" };
+export const STREAM_LABELS = { ...BUS_LABELS, stream: STREAM };
+
+export type RuleGroups = Array<{ name: string; rules: AlertRule[] }>;
+
+/** The rules as the renderer writes them for the given settings (the shipped defaults unless overridden). */
+export function ruleGroups(overrides: Partial<AlertSettings> = {}): RuleGroups {
+    const d = DSM_REDIS_DEFAULTS;
+    const settings: AlertSettings = {
+        namespace: d.namespace,
+        stream: d.stream,
+        lagEntries: d.alertLagEntries,
+        pendingIdleSeconds: d.alertPendingIdleSeconds,
+        memoryRatio: d.alertMemoryRatio,
+        retentionStaleSeconds: d.alertRetentionStaleSeconds,
+        retention: d.retention,
+        ...overrides,
+    };
+    return [{ name: "dsm-redis", rules: alertRules(settings) }];
+}
+
+export function expectPass(groups: RuleGroups, cases: AlertCase[]): void {
+    const result = testRules(groups, cases);
+    assert.ok(result.ok, result.output);
+    assert.match(result.output, /SUCCESS/);
+}
+
+export const series = (selector: string, values: string): InputSeries => ({ series: selector, values });
+
+/** Per alert: cases where it must fire (with what it says) and where it must not. */
+export const CASES: Record<string, AlertCase[]> = {
+    DsmRedisGroupLagHigh: [
+        {
+            name: "a group 1500 entries behind for 10 minutes",
+            input_series: [series(`redis_stream_group_lag{${OF_STREAM},group="backlog-service"}`, "1500x10")],
+            alertname: "DsmRedisGroupLagHigh",
+            eval_time: "10m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...STREAM_LABELS, group: "backlog-service", severity: "warning" },
+                    exp_annotations: {
+                        summary: "A consumer group is behind on dsm:events",
+                        description:
+                            "Group backlog-service has 1500 entries not yet delivered (above 1000): its service reads slower than producers write, or has stopped.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: 900 behind; 1500 behind for only 3 minutes; another namespace's bus",
+            input_series: [
+                series(`redis_stream_group_lag{${OF_STREAM},group="sprint-service"}`, "900x10"),
+                series(`redis_stream_group_lag{${OF_STREAM},group="project-service"}`, "0x6 1500x4"),
+                series(`redis_stream_group_lag{namespace="other",db="db0",stream="dsm:events",group="x"}`, "5000x10"),
+            ],
+            alertname: "DsmRedisGroupLagHigh",
+            eval_time: "10m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisGroupLagGrowing: [
+        {
+            name: "a lag that grows by 10 a minute for 30 minutes",
+            input_series: [series(`redis_stream_group_lag{${OF_STREAM},group="project-service"}`, "0+10x30")],
+            alertname: "DsmRedisGroupLagGrowing",
+            eval_time: "30m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...STREAM_LABELS, group: "project-service", severity: "warning" },
+                    exp_annotations: {
+                        summary: "A consumer group falls further behind",
+                        description:
+                            "The lag of group project-service has grown for 15 minutes; it is now 300 entries.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: a steady lag of 500; a lag that shrinks",
+            input_series: [
+                series(`redis_stream_group_lag{${OF_STREAM},group="sprint-service"}`, "500x30"),
+                series(`redis_stream_group_lag{${OF_STREAM},group="backlog-service"}`, "900-10x30"),
+            ],
+            alertname: "DsmRedisGroupLagGrowing",
+            eval_time: "30m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisPendingNotAcknowledged: [
+        {
+            name: "a consumer holding 5 entries, idle for over 15 minutes",
+            input_series: [
+                series(
+                    `redis_stream_group_consumer_messages_pending{${OF_STREAM},group="backlog-service",consumer="b-1"}`,
+                    "5x20",
+                ),
+                series(
+                    `redis_stream_group_consumer_idle_seconds{${OF_STREAM},group="backlog-service",consumer="b-1"}`,
+                    "300+60x20",
+                ),
+            ],
+            alertname: "DsmRedisPendingNotAcknowledged",
+            eval_time: "20m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...STREAM_LABELS, group: "backlog-service", consumer: "b-1", severity: "warning" },
+                    exp_annotations: {
+                        summary: "A consumer holds entries it does not acknowledge",
+                        description:
+                            "Consumer b-1 of group backlog-service holds pending entries and has been idle over 900 s: claim them (XAUTOCLAIM) or restart the service. Retention keeps them until they are acknowledged.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: an idle consumer holding nothing; a busy consumer holding entries",
+            input_series: [
+                series(`redis_stream_group_consumer_messages_pending{${OF_STREAM},group="g",consumer="idle"}`, "0x20"),
+                series(`redis_stream_group_consumer_idle_seconds{${OF_STREAM},group="g",consumer="idle"}`, "0+60x20"),
+                series(`redis_stream_group_consumer_messages_pending{${OF_STREAM},group="g",consumer="busy"}`, "50x20"),
+                series(`redis_stream_group_consumer_idle_seconds{${OF_STREAM},group="g",consumer="busy"}`, "1x20"),
+            ],
+            alertname: "DsmRedisPendingNotAcknowledged",
+            eval_time: "20m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisMemoryHigh: [
+        {
+            name: "used memory at 90% of maxmemory",
+            input_series: [
+                series(`redis_memory_used_bytes{${BUS}}`, "90x10"),
+                series(`redis_memory_max_bytes{${BUS}}`, "100x10"),
+            ],
+            alertname: "DsmRedisMemoryHigh",
+            eval_time: "10m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...BUS_LABELS, severity: "warning" },
+                    exp_annotations: {
+                        summary: "Redis is near maxmemory",
+                        description:
+                            "Used memory is 90% of maxmemory (above 0.8); at maxmemory every XADD is refused. Check for a group that holds retention back, or raise memoryLimit.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: at 50%",
+            input_series: [
+                series(`redis_memory_used_bytes{${BUS}}`, "50x10"),
+                series(`redis_memory_max_bytes{${BUS}}`, "100x10"),
+            ],
+            alertname: "DsmRedisMemoryHigh",
+            eval_time: "10m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisAofWriteFailing: [
+        {
+            name: "the last AOF write failed",
+            input_series: [
+                series(`redis_aof_last_write_status{${BUS}}`, "1 0x5"),
+                series(`redis_aof_last_bgrewrite_status{${BUS}}`, "1x5"),
+            ],
+            alertname: "DsmRedisAofWriteFailing",
+            eval_time: "5m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...BUS_LABELS, severity: "critical" },
+                    exp_annotations: {
+                        summary: "Redis cannot write its append-only file",
+                        description:
+                            "The AOF's last write or rewrite failed: acknowledged events may not be durable. Check the data volume (full, read-only).",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: both statuses ok",
+            input_series: [
+                series(`redis_aof_last_write_status{${BUS}}`, "1x5"),
+                series(`redis_aof_last_bgrewrite_status{${BUS}}`, "1x5"),
+            ],
+            alertname: "DsmRedisAofWriteFailing",
+            eval_time: "5m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisWritesRefused: [
+        {
+            name: "10 writes refused with OOM in the last minutes",
+            input_series: [series(`redis_errors_total{${BUS},err="OOM"}`, "0x5 10x5")],
+            alertname: "DsmRedisWritesRefused",
+            eval_time: "8m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...BUS_LABELS, err: "OOM", severity: "critical" },
+                    exp_annotations: {
+                        summary: "Redis refuses writes: maxmemory is reached",
+                        description: "XADD answered OOM 10 times in 5 minutes: producers cannot publish.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: OOM errors long past; other errors now",
+            input_series: [
+                series(`redis_errors_total{${BUS},err="OOM"}`, "3x20"),
+                series(`redis_errors_total{${BUS},err="NOPERM"}`, "0+5x20"),
+            ],
+            alertname: "DsmRedisWritesRefused",
+            eval_time: "20m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisRetentionNotRunning: [
+        {
+            name: "retention last ran at 0 s, and it is now 20 minutes later",
+            input_series: [series(`redis_key_value{${BUS},key="dsm:retention:last-run"}`, "0x20")],
+            alertname: "DsmRedisRetentionNotRunning",
+            eval_time: "20m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...BUS_LABELS, key: "dsm:retention:last-run", severity: "warning" },
+                    exp_annotations: {
+                        summary: "Retention has not run",
+                        description:
+                            "The retention CronJob has not run for over 300 s: the stream only grows. Check the CronJob redis-retention and its Jobs.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "retention never ran: no series at all",
+            input_series: [series(`redis_up{${BUS}}`, "1x20")],
+            alertname: "DsmRedisRetentionNotRunning",
+            eval_time: "20m",
+            exp_alerts: [
+                {
+                    exp_labels: { namespace: "dsm", key: "dsm:retention:last-run", severity: "warning" },
+                    exp_annotations: {
+                        summary: "Retention has not run",
+                        description:
+                            "The retention CronJob has not run for over 300 s: the stream only grows. Check the CronJob redis-retention and its Jobs.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: retention runs every minute",
+            input_series: [series(`redis_key_value{${BUS},key="dsm:retention:last-run"}`, "0+60x20")],
+            alertname: "DsmRedisRetentionNotRunning",
+            eval_time: "20m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisRetentionBlocked: [
+        {
+            name: "retention held back by a group for 40 minutes",
+            input_series: [series(`redis_key_value{${BUS},key="dsm:retention:blocked"}`, "1x40")],
+            alertname: "DsmRedisRetentionBlocked",
+            eval_time: "40m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...BUS_LABELS, key: "dsm:retention:blocked", severity: "warning" },
+                    exp_annotations: {
+                        summary: "A consumer group holds retention back",
+                        description:
+                            "For 30 minutes retention has stopped at a consumer group's position (not delivered, or pending): the group with the highest lag or the oldest pending entries is the one.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: held back for 20 minutes, then free",
+            input_series: [series(`redis_key_value{${BUS},key="dsm:retention:blocked"}`, "1x20 0x20")],
+            alertname: "DsmRedisRetentionBlocked",
+            eval_time: "40m",
+            exp_alerts: [],
+        },
+    ],
+};

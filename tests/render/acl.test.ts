@@ -1,0 +1,87 @@
+/** The ACL renderer on its own: what each user's line says, and what it refuses to render. */
+import * as assert from "assert";
+import {
+    ADMIN_USER,
+    DEFAULT_SERVICE_USERS,
+    METRICS_USER,
+    RETENTION_USER,
+    ServiceUser,
+    aclRules,
+    renderAclFile,
+    sha256Hex,
+} from "../../components/render/acl";
+
+const USERS: readonly ServiceUser[] = [
+    { name: "sprint-service", roles: ["publish", "consume"] },
+    { name: "project-orchestrator", roles: ["publish"] },
+];
+const hashes = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, sha256Hex(`${n}-password`)]));
+const ALL = [ADMIN_USER, RETENTION_USER, METRICS_USER, ...USERS.map((u) => u.name)];
+
+describe("the ACL renderer", () => {
+    it("hashes a password as Redis's ACL does: SHA-256, lower-case hex", () => {
+        assert.strictEqual(sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    });
+
+    it("writes one line per user, the hashes and never a password", () => {
+        const file = renderAclFile(USERS, hashes(ALL), [RETENTION_USER, METRICS_USER]);
+        const lines = file.split("\n");
+        assert.strictEqual(lines.at(-1), "", "the file ends with a newline");
+        assert.deepStrictEqual(
+            lines.slice(0, -1).map((l) => l.split(" ").slice(0, 2).join(" ")),
+            ["default", ADMIN_USER, "dsm-probe", RETENTION_USER, METRICS_USER, ...USERS.map((u) => u.name)].map(
+                (u) => `user ${u}`,
+            ),
+        );
+        assert.ok(!file.includes("-password"), "a plaintext password");
+        for (const user of ALL) assert.ok(file.includes(`#${sha256Hex(`${user}-password`)}`), user);
+    });
+
+    it("refuses a user without a hash, or with a hash that is not 64 lower-case hex characters, naming the user", () => {
+        const good = hashes(ALL);
+        const cases: Array<[string, Record<string, string>]> = [
+            ["sprint-service", { ...good, "sprint-service": undefined as unknown as string }],
+            [ADMIN_USER, Object.fromEntries(Object.entries(good).filter(([u]) => u !== ADMIN_USER))],
+            [RETENTION_USER, { ...good, [RETENTION_USER]: "a".repeat(63) }],
+            ["project-orchestrator", { ...good, "project-orchestrator": "A".repeat(64) }],
+            ["sprint-service", { ...good, "sprint-service": `${"a".repeat(64)}0` }],
+            ["sprint-service", { ...good, "sprint-service": `x${"a".repeat(64)}` }],
+            [
+                "sprint-service",
+                { ...good, "sprint-service": "plaintext-password-of-sufficient-length-but-not-a-hash!!" },
+            ],
+        ];
+        for (const [user, given] of cases) {
+            assert.throws(
+                () => aclRules(USERS, given, [RETENTION_USER, METRICS_USER]),
+                new Error(`no SHA-256 password hash for ACL user ${JSON.stringify(user)}`),
+                user,
+            );
+        }
+    });
+
+    it("gives the default user no way in, the probe only PING, and each service only its roles' commands", () => {
+        const rules = Object.fromEntries(
+            aclRules(DEFAULT_SERVICE_USERS, hashes([ADMIN_USER, ...DEFAULT_SERVICE_USERS.map((u) => u.name)])).map(
+                (r) => [r.user, r.rules],
+            ),
+        );
+        assert.deepStrictEqual(rules.default, ["off", "resetpass", "~dsm:*", "resetchannels", "+@all", "-@dangerous"]);
+        assert.deepStrictEqual(rules["dsm-probe"], ["on", "nopass", "resetchannels", "-@all", "+ping"]);
+        assert.ok(!("dsm-retention" in rules), "a system user only when asked for");
+        const orchestrator = rules["project-orchestrator"];
+        assert.deepStrictEqual(orchestrator.slice(0, 1), ["on"]);
+        assert.deepStrictEqual(orchestrator.slice(2, 5), ["~dsm:*", "resetchannels", "-@all"]);
+        assert.ok(orchestrator.includes("+xadd") && !orchestrator.includes("+xreadgroup"), orchestrator.join(" "));
+        const admin = rules[ADMIN_USER];
+        assert.deepStrictEqual(admin.slice(2), [
+            "~dsm:*",
+            "resetchannels",
+            "+@all",
+            "-@dangerous",
+            "+info",
+            "+acl|setuser",
+            "+acl|deluser",
+        ]);
+    });
+});

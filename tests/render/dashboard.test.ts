@@ -1,0 +1,99 @@
+/** The Grafana dashboard on its own: four panels in a 2×2 grid, each reading what redis_exporter exports. */
+import * as assert from "assert";
+import { dashboard } from "../../components/render/dashboard";
+
+interface Panel {
+    readonly id: number;
+    readonly title: string;
+    readonly type: string;
+    readonly gridPos: { h: number; w: number; x: number; y: number };
+    readonly fieldConfig: { defaults: { unit: string } };
+    readonly targets: Array<{ refId: string; expr: string; legendFormat: string }>;
+}
+
+describe("the dashboard", () => {
+    const board = JSON.parse(dashboard("dsm-prod", "dsm:events")) as {
+        title: string;
+        uid: string;
+        schemaVersion: number;
+        time: { from: string; to: string };
+        panels: Panel[];
+    };
+
+    it("is named and identified by the bus's namespace, so two buses get two dashboards", () => {
+        assert.deepStrictEqual(
+            [board.title, board.uid, board.schemaVersion, board.time],
+            ["DSM event bus (dsm-prod)", "dsm-redis-dsm-prod", 39, { from: "now-6h", to: "now" }],
+        );
+        assert.notStrictEqual(JSON.parse(dashboard("dsm", "dsm:events")).uid, board.uid);
+    });
+
+    it("shows lag per group, memory against maxmemory, events per second and entries trimmed per run", () => {
+        assert.deepStrictEqual(
+            board.panels.map((p) => [p.id, p.title, p.type, p.fieldConfig.defaults.unit, p.targets]),
+            [
+                [
+                    1,
+                    "Lag per consumer group",
+                    "timeseries",
+                    "short",
+                    [
+                        {
+                            refId: "A",
+                            expr: 'redis_stream_group_lag{namespace="dsm-prod",stream="dsm:events"}',
+                            legendFormat: "{{group}}",
+                        },
+                    ],
+                ],
+                [
+                    2,
+                    "Memory against maxmemory",
+                    "timeseries",
+                    "bytes",
+                    [
+                        { refId: "A", expr: 'redis_memory_used_bytes{namespace="dsm-prod"}', legendFormat: "used" },
+                        { refId: "B", expr: 'redis_memory_max_bytes{namespace="dsm-prod"}', legendFormat: "maxmemory" },
+                    ],
+                ],
+                [
+                    3,
+                    "Events per second",
+                    "timeseries",
+                    "ops",
+                    [
+                        {
+                            refId: "A",
+                            expr: 'rate(redis_commands_total{namespace="dsm-prod",cmd="xadd"}[5m])',
+                            legendFormat: "XADD/s",
+                        },
+                    ],
+                ],
+                [
+                    4,
+                    "Entries trimmed per retention run",
+                    "timeseries",
+                    "short",
+                    [
+                        {
+                            refId: "A",
+                            expr: 'delta(redis_key_value{namespace="dsm-prod",key="dsm:retention:trimmed-total"}[1m])',
+                            legendFormat: "trimmed",
+                        },
+                    ],
+                ],
+            ],
+        );
+    });
+
+    it("lays the panels out two by two, without overlap", () => {
+        assert.deepStrictEqual(
+            board.panels.map((p) => p.gridPos),
+            [
+                { h: 8, w: 12, x: 0, y: 0 },
+                { h: 8, w: 12, x: 12, y: 0 },
+                { h: 8, w: 12, x: 0, y: 8 },
+                { h: 8, w: 12, x: 12, y: 8 },
+            ],
+        );
+    });
+});

@@ -1,0 +1,46 @@
+/**
+ * The retention renderer's pure parts: the script's arguments and the CronJob's loop, as text. What they do on a real
+ * redis-server, run as the CronJob runs them, is tests/retention.test.ts's.
+ */
+import * as assert from "assert";
+import { RETENTION_STATUS_KEYS, retentionArgs, retentionRunner } from "../../components/render/retention";
+
+describe("the retention renderer", () => {
+    it("passes the window as the script's ARGV: batch, age in ms (-1: none), count (-1: none), the opt-in", () => {
+        assert.deepStrictEqual(retentionArgs({ batch: 500, trimUnacknowledged: false }), ["500", "-1", "-1", "0"]);
+        assert.deepStrictEqual(
+            retentionArgs({ batch: 1, maxAgeSeconds: 86400, minEntries: 10000, trimUnacknowledged: true }),
+            ["1", "86400000", "10000", "1"],
+        );
+        assert.deepStrictEqual(
+            retentionArgs({ batch: 7, maxAgeSeconds: 0, minEntries: 0, trimUnacknowledged: false }),
+            ["7", "0", "0", "0"],
+        );
+    });
+
+    it("loops over steps as the retention user until a step trims less than a batch or the budget is spent", () => {
+        const script = retentionRunner("dsm:events", { batch: 500, minEntries: 10, trimUnacknowledged: false }, 45);
+        const lines = script.split("\n");
+        assert.strictEqual(lines[0], "#!/bin/sh");
+        assert.ok(lines.includes("set -eu"), "a failed step fails the Job");
+        assert.ok(lines.includes("deadline=$(( $(date +%s) + 45 ))"), script);
+        const call = lines.find((l) => l.includes("redis-cli"));
+        assert.strictEqual(
+            call,
+            `  out=$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --user "$REDIS_USERNAME" --no-auth-warning -e --eval /retention/trim.lua dsm:events ${RETENTION_STATUS_KEYS.lastRun} ${RETENTION_STATUS_KEYS.trimmedTotal} ${RETENTION_STATUS_KEYS.blocked} , 500 -1 10 0)`,
+        );
+        assert.ok(!script.includes("REDIS_PASSWORD"), "redis-cli reads REDISCLI_AUTH from the environment");
+        assert.deepStrictEqual(
+            lines.filter((l) => /^ {2}(trimmed|blocked)=/.test(l)),
+            ['  trimmed=$(echo "$out" | head -n 1)', '  blocked=$(echo "$out" | sed -n 2p)'],
+        );
+        assert.deepStrictEqual([lines.indexOf("while :; do") > 0, lines.at(-2)], [true, "done"]);
+        assert.ok(lines.includes('  [ "$trimmed" -ge 500 ] || break'), script);
+        assert.ok(lines.includes('  [ "$(date +%s)" -lt "$deadline" ] || break'), script);
+        assert.ok(lines.includes('  echo "trimmed $trimmed${blocked:+, held by group $blocked}"'), script);
+        assert.ok(script.endsWith("done\n"));
+        assert.ok(
+            retentionRunner("s", { batch: 1, trimUnacknowledged: false }, 5, "/x/t.lua").includes("--eval /x/t.lua s "),
+        );
+    });
+});
