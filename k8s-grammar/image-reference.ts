@@ -102,6 +102,7 @@ export function parseImageReference(text: string): ImageReference {
 
 function splitDomain(text: string, name: string): { domain: string; path: string } {
     const { domain, path, registry } = splitRepository(name);
+    // Stryker disable next-line ConditionalExpression: without a registry the pattern is tested on "undefined", which it accepts
     if (registry !== undefined && !DOMAIN_PATTERN.test(registry)) {
         throw new ImageReferenceError(text, `the registry "${registry}" is not a host name with an optional :port`);
     }
@@ -116,10 +117,10 @@ function splitDomain(text: string, name: string): { domain: string; path: string
  */
 export function splitRepository(name: string): { domain: string; path: string; registry?: string } {
     const slash = name.indexOf("/");
-    const first = slash === -1 ? "" : name.slice(0, slash);
+    // Without a slash there is no first component: "" is no registry by any of the rules.
+    const first = name.slice(0, Math.max(slash, 0));
     const hasRegistry =
-        slash !== -1 &&
-        (first.includes(".") || first.includes(":") || first === "localhost" || first.toLowerCase() !== first);
+        first.includes(".") || first.includes(":") || first === "localhost" || first.toLowerCase() !== first;
     const registry = hasRegistry ? first : undefined;
     const path = hasRegistry ? name.slice(slash + 1) : name;
     const domain = registry === undefined || registry === "index.docker.io" ? DEFAULT_DOMAIN : registry;

@@ -18,5 +18,6 @@ export function isDns1123Subdomain(value: unknown): value is string {
 
 /** A TCP or UDP port number: a whole number from 1 to 65535. */
 export function isPortNumber(value: unknown): value is number {
-    return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535;
+    // Number.isInteger is false for anything but a number, so it is the type check too.
+    return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535;
 }

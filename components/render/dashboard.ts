@@ -10,7 +10,7 @@ export function dashboard(namespace: string, stream: string): string {
         id,
         title,
         type: "timeseries",
-        gridPos: { h: 8, w: 12, x: (id - 1) % 2 === 0 ? 0 : 12, y },
+        gridPos: { h: 8, w: 12, x: id % 2 === 1 ? 0 : 12, y },
         fieldConfig: { defaults: { unit }, overrides: [] },
         targets: exprs.map(([expr, legendFormat], i) => ({ refId: String.fromCharCode(65 + i), expr, legendFormat })),
     });

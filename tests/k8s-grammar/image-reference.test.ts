@@ -17,6 +17,10 @@ describe("parseImageReference", () => {
         [`redis@sha256:${SHA}`, "docker.io/library/redis", undefined, `sha256:${SHA}`],
         [`redis:7.2@sha256:${SHA}`, "docker.io/library/redis", "7.2", `sha256:${SHA}`],
         ["ghcr.io/a__b/c-d.e_f:v1", "ghcr.io/a__b/c-d.e_f", "v1", undefined],
+        // A dot makes a first component a registry only when a slash follows it; upper case makes one too.
+        ["my.redis:1", "docker.io/library/my.redis", "1", undefined],
+        ["Registry/redis:1", "Registry/redis", "1", undefined],
+        ["a".repeat(255), `docker.io/library/${"a".repeat(255)}`, undefined, undefined],
     ];
     for (const [text, repository, tag, digest] of normalised) {
         it(`reads ${text}`, () => {
@@ -26,7 +30,7 @@ describe("parseImageReference", () => {
     }
 
     const invalid: Array<[string, RegExp]> = [
-        ["", /empty/],
+        ["", /^"" is not a valid image reference: it is empty$/],
         ["redis:", /tag after ":" is empty/],
         ["Redis:7", /must be lower case/],
         ["redis:-bad", /does not match/],
@@ -49,7 +53,7 @@ describe("parseImageReference", () => {
         ["reg.io:5000x/redis:1", /registry "reg\.io:5000x"/],
         ["reg.io:x5000/redis:1", /registry/],
         ["redis:7.2!", /does not match/],
-        [`redis@sha256+:${"a".repeat(64)}`, /algorithm/],
+        [`redis@sha256+:${"a".repeat(64)}`, /the digest algorithm "sha256\+" is malformed/],
         ["a".repeat(256), /longer than 255/],
     ];
     for (const [text, reason] of invalid) {
@@ -60,6 +64,21 @@ describe("parseImageReference", () => {
             );
         });
     }
+});
+
+describe("parseImageReference's errors", () => {
+    it("are ImageReferenceErrors by name too, and say a missing reference is empty", () => {
+        for (const text of [undefined, null, ""]) {
+            assert.throws(
+                () => parseImageReference(text as unknown as string),
+                (e: unknown) =>
+                    e instanceof ImageReferenceError &&
+                    e.name === "ImageReferenceError" &&
+                    /it is empty$/.test(e.message),
+                String(text),
+            );
+        }
+    });
 });
 
 describe("unpinnedReason", () => {

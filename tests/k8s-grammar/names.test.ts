@@ -9,7 +9,19 @@ describe("Kubernetes names", () => {
     });
 
     it("refuses a label that starts valid and ends invalid, or starts invalid, or is too long", () => {
-        for (const name of ["dsm-", "dsm_x", "fast!", "-dsm", "_dsm", "Dsm", "dsm.io", "", "x".repeat(64), 7]) {
+        for (const name of [
+            "dsm-",
+            "dsm_x",
+            "fast!",
+            "-dsm",
+            "_dsm",
+            "Dsm",
+            "dsm.io",
+            "",
+            "x".repeat(64),
+            7,
+            ["dsm"],
+        ]) {
             assert.ok(!isDns1123Label(name), String(name));
         }
         assert.ok(!isDns1123Label("abcd", 3), "a shorter maximum is honoured");

@@ -65,6 +65,65 @@ describe("parseQuantity", () => {
         assert.throws(() => parseQuantity("1 Gi"), /white space/);
     });
 
+    it("says exactly what is wrong with each malformed quantity", () => {
+        const reasons: Array<[unknown, string]> = [
+            ["", "it is empty"],
+            ["1 Gi", "it contains white space"],
+            ["1..2", "it is not a decimal number"],
+            ["--1", "it is not a decimal number"],
+            ["1e1.5", "an exponent must be an integer"],
+            ["1e.5", "an exponent must be an integer"],
+            ["1e1.55", "an exponent must be an integer"],
+            ["1e1.5x", 'unknown suffix "e1.5x"'],
+            ["1xe1.5", 'unknown suffix "xe1.5"'],
+            ["--1Mi", 'unknown suffix "Mi"'],
+            ["1e1001", "the exponent is beyond ±1000"],
+            ["1e-1001", "the exponent is beyond ±1000"],
+            [undefined, "expected a string or a number"],
+            [Infinity, "a quantity must be a finite number"],
+            [NaN, "a quantity must be a finite number"],
+        ];
+        for (const [text, reason] of reasons) {
+            assert.throws(
+                () => parseQuantity(text as string),
+                (e: unknown) =>
+                    e instanceof QuantityError &&
+                    e.name === "QuantityError" &&
+                    e.reason === reason &&
+                    e.message === `"${String(text)}" is not a valid quantity: ${reason}`,
+                String(text),
+            );
+        }
+    });
+
+    it("hints at each suffix a case or a byte unit away", () => {
+        for (const suffix of ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"]) {
+            for (const wrong of [`${suffix}B`, `${suffix}b`]) {
+                assert.throws(
+                    () => parseQuantity(`1${wrong}`),
+                    (e: unknown) =>
+                        e instanceof QuantityError &&
+                        e.reason ===
+                            `unknown suffix "${wrong}" (suffixes are case-sensitive: did you mean "${suffix}"?)`,
+                    wrong,
+                );
+            }
+        }
+        assert.throws(() => parseQuantity("1GI"), /did you mean "Gi"\?/);
+        assert.throws(
+            () => parseQuantity("1X"),
+            (e: unknown) => (e as QuantityError).reason === 'unknown suffix "X"',
+        );
+    });
+
+    it("reads the largest exponents there are, and leading zeros", () => {
+        assert.strictEqual(nanos("1e1000"), 10n ** 1000n * 1_000_000_000n);
+        assert.strictEqual(nanos("1e-1000"), 1n);
+        assert.strictEqual(nanos("007"), 7_000_000_000n);
+        assert.strictEqual(nanos("1e0"), 1_000_000_000n);
+        assert.strictEqual(nanos("1e-0"), 1_000_000_000n);
+    });
+
     it("reads digitless inputs as zero and marks them, as Kubernetes silently does", () => {
         for (const text of ["m", "Gi", "+", ".", "-"]) {
             const q = parseQuantity(text);

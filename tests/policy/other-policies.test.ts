@@ -3,7 +3,12 @@ import { noDefaultNamespace } from "../../policy/no-default-namespace";
 import { probesPresent } from "../../policy/probes-present";
 import { redisClusterInternal } from "../../policy/redis-cluster-internal";
 import { runPolicies } from "../../policy/run-policies";
+import { rawProps } from "../../policy/unknown";
 import { deployment, goodContainer, goodPod, messagesFor } from "../helpers/policy";
+
+/** The key under which the policy SDK's proxy hands out the raw props (internal to the SDK, so read from it here). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const PROXY_TARGET = (require("@pulumi/policy/proxy") as { getSpecialProxyTarget: string }).getSpecialProxyTarget;
 
 function service(spec: Record<string, unknown>, namespace = "dsm") {
     return { metadata: { name: "redis", namespace }, spec: { ports: [{ port: 6379 }], ...spec } };
@@ -175,5 +180,21 @@ describe("no-default-namespace", () => {
             },
         );
         assert.match(message, /^ServiceMonitor redis: metadata\.namespace is \(unset\): no namespace is set/);
+    });
+});
+
+describe("rawProps", () => {
+    it("reads through the SDK's proxy to the raw props, and takes props without one as they are", () => {
+        const plain = { metadata: { name: "redis" } };
+        assert.strictEqual(rawProps(plain), plain);
+        const target = { metadata: { name: "raw" } };
+        const proxied = new Proxy(plain, {
+            get: (object, key) => (key === PROXY_TARGET ? target : Reflect.get(object, key)),
+        });
+        assert.strictEqual(rawProps(proxied), target);
+        for (const odd of [null, "text", 7]) {
+            const withOdd = { [PROXY_TARGET]: odd } as Record<string, unknown>;
+            assert.strictEqual(rawProps(withOdd), withOdd, String(odd));
+        }
     });
 });

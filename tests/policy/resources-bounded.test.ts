@@ -167,4 +167,38 @@ describe("resources-bounded", () => {
         const unknownObject = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
         assert.deepStrictEqual(await resourceMessages(unknownObject as unknown as Bounds), []);
     });
+
+    it("says exactly what each finding is: a missing request or limit, a request above its limit, a limit above the maximum", async () => {
+        const prefix = 'Deployment dsm/app, container "app": spec.template.spec.containers[0].resources.';
+        assert.deepStrictEqual(
+            await resourceMessages({ requests: { cpu: "100m", memory: null }, limits: GOOD.limits }),
+            [
+                `${prefix}requests.memory is null: the memory request is missing; expected a positive quantity such as "128Mi" or "1Gi"`,
+            ],
+        );
+        assert.deepStrictEqual(await resourceMessages({ requests: GOOD.requests, limits: { memory: "200Mi" } }), [
+            `${prefix}limits.cpu is (unset): the cpu limit is missing; expected a positive quantity such as "100m" or "0.5"`,
+        ]);
+        assert.deepStrictEqual(
+            await resourceMessages(
+                { requests: { cpu: "300m", memory: "100Mi" }, limits: { cpu: "250m", memory: "200Mi" } },
+                { maxCpu: "200m" },
+            ),
+            [
+                `${prefix}requests.cpu is "300m": the request is above the limit "250m"; expected a request at most the limit`,
+                `${prefix}limits.cpu is "250m": the limit is above the maximum "200m" (maxCpu); expected a limit at most 200m`,
+            ],
+        );
+    });
+
+    it("refuses a broken maximum in its config, naming the key", async () => {
+        await assert.rejects(
+            resourceMessages(GOOD, { maxCpu: "0" }),
+            /resources-bounded config maxCpu = "0": it is not above zero/,
+        );
+        await assert.rejects(
+            resourceMessages(GOOD, { maxMemory: "100m" }),
+            /resources-bounded config maxMemory = "100m": the suffix "m" is milli/,
+        );
+    });
 });

@@ -5,6 +5,7 @@ import {
     DEFAULT_SERVICE_USERS,
     METRICS_USER,
     RETENTION_USER,
+    SYSTEM_USER_COMMANDS,
     ServiceUser,
     aclRules,
     renderAclFile,
@@ -35,6 +36,21 @@ describe("the ACL renderer", () => {
         );
         assert.ok(!file.includes("-password"), "a plaintext password");
         for (const user of ALL) assert.ok(file.includes(`#${sha256Hex(`${user}-password`)}`), user);
+    });
+
+    it("writes each system user's line whole: on, its hash, dsm:* keys only, and only its commands", () => {
+        const given = hashes(ALL);
+        const lines = renderAclFile(USERS, given, [RETENTION_USER, METRICS_USER]).split("\n");
+        assert.strictEqual(
+            lines.find((l) => l.startsWith(`user ${RETENTION_USER} `)),
+            `user ${RETENTION_USER} on #${given[RETENTION_USER]} ~dsm:* resetchannels -@all ${SYSTEM_USER_COMMANDS[RETENTION_USER].map((c) => `+${c}`).join(" ")}`,
+        );
+        assert.ok(SYSTEM_USER_COMMANDS[METRICS_USER].includes("xinfo|groups"));
+        assert.ok(
+            lines.includes(
+                `user ${ADMIN_USER} on #${given[ADMIN_USER]} ~dsm:* resetchannels +@all -@dangerous +info +acl|setuser +acl|deluser`,
+            ),
+        );
     });
 
     it("refuses a user without a hash, or with a hash that is not 64 lower-case hex characters, naming the user", () => {

@@ -7,12 +7,13 @@ interface Panel {
     readonly title: string;
     readonly type: string;
     readonly gridPos: { h: number; w: number; x: number; y: number };
-    readonly fieldConfig: { defaults: { unit: string } };
+    readonly fieldConfig: { defaults: { unit: string }; overrides: unknown[] };
     readonly targets: Array<{ refId: string; expr: string; legendFormat: string }>;
 }
 
-describe("the dashboard", () => {
-    const board = JSON.parse(dashboard("dsm-prod", "dsm:events")) as {
+/** Rendered inside each test, not once per file: a mutation tester switches mutants between tests. */
+const render = () =>
+    JSON.parse(dashboard("dsm-prod", "dsm:events")) as {
         title: string;
         uid: string;
         schemaVersion: number;
@@ -20,7 +21,9 @@ describe("the dashboard", () => {
         panels: Panel[];
     };
 
+describe("the dashboard", () => {
     it("is named and identified by the bus's namespace, so two buses get two dashboards", () => {
+        const board = render();
         assert.deepStrictEqual(
             [board.title, board.uid, board.schemaVersion, board.time],
             ["DSM event bus (dsm-prod)", "dsm-redis-dsm-prod", 39, { from: "now-6h", to: "now" }],
@@ -29,14 +32,15 @@ describe("the dashboard", () => {
     });
 
     it("shows lag per group, memory against maxmemory, events per second and entries trimmed per run", () => {
+        const board = render();
         assert.deepStrictEqual(
-            board.panels.map((p) => [p.id, p.title, p.type, p.fieldConfig.defaults.unit, p.targets]),
+            board.panels.map((p) => [p.id, p.title, p.type, p.fieldConfig, p.targets]),
             [
                 [
                     1,
                     "Lag per consumer group",
                     "timeseries",
-                    "short",
+                    { defaults: { unit: "short" }, overrides: [] },
                     [
                         {
                             refId: "A",
@@ -49,7 +53,7 @@ describe("the dashboard", () => {
                     2,
                     "Memory against maxmemory",
                     "timeseries",
-                    "bytes",
+                    { defaults: { unit: "bytes" }, overrides: [] },
                     [
                         { refId: "A", expr: 'redis_memory_used_bytes{namespace="dsm-prod"}', legendFormat: "used" },
                         { refId: "B", expr: 'redis_memory_max_bytes{namespace="dsm-prod"}', legendFormat: "maxmemory" },
@@ -59,7 +63,7 @@ describe("the dashboard", () => {
                     3,
                     "Events per second",
                     "timeseries",
-                    "ops",
+                    { defaults: { unit: "ops" }, overrides: [] },
                     [
                         {
                             refId: "A",
@@ -72,7 +76,7 @@ describe("the dashboard", () => {
                     4,
                     "Entries trimmed per retention run",
                     "timeseries",
-                    "short",
+                    { defaults: { unit: "short" }, overrides: [] },
                     [
                         {
                             refId: "A",
@@ -86,6 +90,7 @@ describe("the dashboard", () => {
     });
 
     it("lays the panels out two by two, without overlap", () => {
+        const board = render();
         assert.deepStrictEqual(
             board.panels.map((p) => p.gridPos),
             [

@@ -1,6 +1,13 @@
 import * as assert from "assert";
-import { canonical, diffInputs } from "../../components/stream-groups/diff";
-import { StreamGroupsInputs, UNKNOWN, checkInputs, withDefaults } from "../../components/stream-groups/inputs";
+import { canonical, diffInputs, groupChanges } from "../../components/stream-groups/diff";
+import {
+    StreamGroupsInputs,
+    UNKNOWN,
+    checkInputs,
+    describeEndpoint,
+    isPortForward,
+    withDefaults,
+} from "../../components/stream-groups/inputs";
 import { streamGroupsProvider } from "../../components/stream-groups/provider";
 
 const GOOD = {
@@ -57,6 +64,55 @@ describe("stream-groups check", () => {
             /^connection\.podSelector: must be a non-empty map/,
         ],
         [
+            "a connection that is not an object",
+            { connection: "redis://h:1" },
+            /^connection: must be \{ host, port, … \}/,
+        ],
+        ["a connection that is a list", { connection: [] }, /^connection: must be \{ host, port/],
+        [
+            "a direct connection with TLS neither on, off nor configured",
+            { connection: { host: "h", port: 1, tls: "yes" } },
+            /^connection\.tls: must be true, false or \{ ca\?, servername\? \}; got "yes"$/,
+        ],
+        [
+            "a pod selector with a value that is not text",
+            { connection: { namespace: "dsm", podSelector: { app: 1 }, port: 6379 } },
+            /^connection\.podSelector: must be a non-empty map/,
+        ],
+        [
+            "a pod selector that is a list",
+            { connection: { namespace: "dsm", podSelector: ["app=redis"], port: 6379 } },
+            /^connection\.podSelector: /,
+        ],
+        [
+            "a bad namespace",
+            { connection: { namespace: "d sm", service: "redis", port: 6379 } },
+            /^connection\.namespace: a namespace must be 1 to \d+ printable ASCII characters without spaces; got "d sm"$/,
+        ],
+        [
+            "a bad service name",
+            { connection: { namespace: "dsm", service: "", port: 6379 } },
+            /^connection\.service: a Service name must be 1 to \d+ printable ASCII characters without spaces; got ""$/,
+        ],
+        [
+            "an empty context",
+            { connection: { namespace: "dsm", service: "redis", port: 6379, context: "" } },
+            /^connection\.context: must be a non-empty string when given; got ""$/,
+        ],
+        [
+            "a user name that is not text",
+            { connection: { host: "h", port: 1, username: 7 } },
+            /^connection\.username: must be a non-empty string when given; got 7$/,
+        ],
+        [
+            "a group that is not an object",
+            { groups: ["sprint-service"] },
+            /^groups\[0\]: must be \{ name, startId\? \}/,
+        ],
+        ["a startId that is not text", { groups: [{ name: "a", startId: 0 }] }, /^groups\[0\]\.startId: /],
+        ["a timeout above an hour", { readinessTimeoutSeconds: 3601 }, /^readinessTimeoutSeconds: /],
+        ["a timeout that is text", { readinessTimeoutSeconds: "60" }, /^readinessTimeoutSeconds: /],
+        [
             "a zero timeout",
             { readinessTimeoutSeconds: 0 },
             /^readinessTimeoutSeconds: must be a number of seconds above 0 and at most 3600; got 0/,
@@ -85,6 +141,14 @@ describe("stream-groups check", () => {
             connection: { namespace: "dsm", service: "redis", port: 6379, kubeconfig: 42 },
         }).join();
         assert.ok(!kube.includes("42"), kube);
+        assert.match(kube, /connection\.kubeconfig: must be a non-empty string when given; got a value of type number/);
+        assert.match(
+            failuresOf({
+                ...GOOD,
+                connection: { namespace: "dsm", service: "redis", port: 6379, kubeconfig: "" },
+            }).join(),
+            /connection\.kubeconfig: must be a non-empty string when given; got an empty string/,
+        );
     });
 
     it("skips values unknown during preview", () => {
@@ -92,6 +156,28 @@ describe("stream-groups check", () => {
             failuresOf({ stream: UNKNOWN, groups: UNKNOWN, connection: UNKNOWN, readinessTimeoutSeconds: UNKNOWN }),
             [],
         );
+    });
+});
+
+describe("stream-groups endpoints, as logs and errors name them", () => {
+    it("names a direct endpoint by URL, TLS included, and a port-forward by its target and context", () => {
+        assert.strictEqual(describeEndpoint({ host: "h", port: 1 }), "redis://h:1");
+        assert.strictEqual(describeEndpoint({ host: "h", port: 1, tls: true }), "rediss://h:1");
+        assert.strictEqual(
+            describeEndpoint({ namespace: "dsm", service: "redis", port: 6379 }),
+            "service dsm/redis port 6379 via Kubernetes port-forward",
+        );
+        assert.strictEqual(
+            describeEndpoint({
+                namespace: "dsm",
+                podSelector: { app: "redis", tier: "bus" },
+                port: 6379,
+                context: "prod",
+            }),
+            "pods dsm/app=redis,tier=bus port 6379 via Kubernetes port-forward (context prod)",
+        );
+        assert.ok(isPortForward({ namespace: "dsm", service: "redis", port: 1 }));
+        assert.ok(!isPortForward({ host: "h", port: 1 }));
     });
 });
 
@@ -127,6 +213,30 @@ describe("stream-groups diff", () => {
             '{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}',
         );
         assert.strictEqual(canonical({ a: 1, b: undefined }), canonical({ a: 1 }));
+    });
+    it("compares groups that are not a list (a value the check refuses) as they are, without failing", () => {
+        const without = { ...base, groups: undefined } as unknown as StreamGroupsInputs;
+        assert.strictEqual(diffInputs(without, without).changes, false);
+        assert.strictEqual(diffInputs(base, without).changes, true);
+    });
+    it("names the groups to add and to remove by name, whatever their startId", () => {
+        assert.deepStrictEqual(
+            groupChanges(
+                [
+                    { name: "a", startId: "0" },
+                    { name: "b", startId: "0" },
+                ],
+                [
+                    { name: "b", startId: "$" },
+                    { name: "c", startId: "0" },
+                ],
+            ),
+            { add: [{ name: "c", startId: "0" }], remove: ["a"] },
+        );
+        assert.deepStrictEqual(groupChanges([{ name: "a", startId: "0" }], [{ name: "a", startId: "0" }]), {
+            add: [],
+            remove: [],
+        });
     });
     it("replaces on a new stream", () => {
         assert.deepStrictEqual(diffInputs(base, { ...base, stream: "dsm:events:v2" }).replaces, ["stream"]);
