@@ -3,7 +3,7 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "dist/", "**/*.js", "**/*.mjs", "**/*.cjs"] },
+    { ignores: ["node_modules/", "dist/", ".stryker-tmp/", "reports/", "**/*.js", "**/*.mjs", "**/*.cjs"] },
     eslint.configs.recommended,
     ...tseslint.configs.recommended,
     {

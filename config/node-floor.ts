@@ -1,7 +1,7 @@
 /**
  * The Node.js version this project needs, as package.json's `engines` states it (a test derives that number from the
  * locked dependencies). Checked first by the program and by every script, so that an older Node gets one sentence
- * saying what is needed, instead of a crash deep inside a dependency (undici needs 22.19).
+ * saying what is needed, instead of a crash deep inside a dependency (undici, which the program loads, needs 22.19).
  */
 import * as fs from "fs";
 import * as path from "path";

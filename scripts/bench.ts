@@ -24,7 +24,7 @@ import { countingRelay } from "./lib/round-trips";
 import { readBackup, restoreSnapshot, takeSnapshot, writeBackup } from "./lib/backup";
 import { engineBench } from "./lib/bench/engine";
 import { exporterScrape, steadyStateMemory, trimBlocking } from "./lib/bench/retention";
-import { table } from "./lib/bench/table";
+import { table } from "./lib/table";
 
 const STREAM = "dsm:events";
 const GROUPS = ["sprint-service", "project-service", "backlog-service"];

@@ -35,11 +35,9 @@ describe("the Node.js floor", () => {
     const { floor, setBy } = lockedFloor();
 
     it("is the highest floor of every locked package, in both package.json files", () => {
-        assert.strictEqual(
-            setBy,
-            "node_modules/undici",
-            "the floor today comes from undici, via @kubernetes/client-node",
-        );
+        // Today @inquirer's prompts (Stryker's, for npm run test:mutation) need 22.22.2; the program's own highest need
+        // is undici's 22.19, through @kubernetes/client-node.
+        assert.match(setBy, /^node_modules\/@inquirer\//, "the floor today comes from @inquirer, via Stryker");
         for (const manifest of ["package.json", "policy/package.json"]) {
             const range = (JSON.parse(read(manifest)) as { engines: { node: string } }).engines.node;
             assert.strictEqual(range, `>=${floor}`, `${manifest} engines.node`);
@@ -101,7 +99,8 @@ describe("the Node.js floor", () => {
         assert.strictEqual(run.stdout, "");
         const lines = run.stderr.trim().split("\n");
         assert.strictEqual(lines.length, 1, run.stderr);
-        assert.match(lines[0], /needs Node\.js 22\.19\.0 or later .*this is Node\.js 22\.12\.0/);
+        assert.ok(lines[0].includes(`needs Node.js ${floor} or later`), lines[0]);
+        assert.match(lines[0], /this is Node\.js 22\.12\.0/);
     });
 
     it("stops the program on an older Node with a RunError, which the engine prints without a stack", () => {
@@ -110,6 +109,6 @@ describe("the Node.js floor", () => {
             'try { require("./config/require-node"); } catch (e) { const { RunError } = require("@pulumi/pulumi"); console.log(RunError.isInstance(e), e.message); }',
         ]);
         assert.strictEqual(run.status, 0, run.stderr);
-        assert.match(run.stdout, /^true dsm-redis needs Node\.js 22\.19\.0 or later/);
+        assert.ok(run.stdout.startsWith(`true dsm-redis needs Node.js ${floor} or later`), run.stdout);
     });
 });

@@ -1,4 +1,4 @@
-/** The benchmark's tables: a header and rows, the first column left-aligned, numbers right-aligned. */
+/** Plain-text tables for the benchmark and the mutation scores: the first column left-aligned, the rest right-aligned. */
 export function table(header: string[], rows: string[][]): string {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const line = (cells: string[]) =>

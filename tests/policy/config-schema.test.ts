@@ -73,6 +73,39 @@ describe("policy config schemas", () => {
         });
     }
 
+    it("says each problem whole: where, what, and the key's description; several at once", () => {
+        const images = "Repositories (normalised), optionally with a tag pattern using *; * alone admits all.";
+        assert.deepStrictEqual(
+            policyConfigProblems(policies, {
+                "image-pinned": { allowedImages: [...Array(10).fill("redis:7"), ""], requireDigest: "no" },
+                "redis-cluster-internal": { redisSelectors: [{ app: 5 }] },
+            }),
+            [
+                `image-pinned: allowedImages[10] must NOT have fewer than 1 characters; expected ${images}`,
+                "image-pinned: requireDigest must be boolean",
+                "redis-cluster-internal: redisSelectors[0].app must be string",
+            ],
+        );
+    });
+
+    it("takes each enforcement level the engine knows", () => {
+        for (const level of ["advisory", "mandatory", "disabled"]) {
+            assert.deepStrictEqual(policyConfigProblems(policies, { "image-pinned": { enforcementLevel: level } }), []);
+        }
+    });
+
+    it("fails the run with every problem listed, as a PolicyConfigError", async () => {
+        await assert.rejects(
+            runPolicies(policies, [], { "image-pined": {}, "image-pinned": { requireDigest: 1 } }),
+            (e: unknown) =>
+                e instanceof PolicyConfigError &&
+                e.name === "PolicyConfigError" &&
+                e.message ===
+                    `The policy pack config is invalid:\n  - ${e.problems[0]}\n  - image-pinned: requireDigest must be boolean` &&
+                e.problems[0].startsWith("image-pined: is not a policy of this pack"),
+        );
+    });
+
     it("accepts the example config", () => {
         assert.deepStrictEqual(
             policyConfigProblems(policies, {

@@ -128,6 +128,21 @@ describe("no-default-namespace", () => {
             /no namespace is set here or on the provider/,
         );
     });
+    it("takes an empty namespace as none, and a resource without metadata as unset, not as a crash", async () => {
+        const unset =
+            'metadata.namespace is "": no namespace is set here or on the provider, so the kubeconfig\'s (usually default) applies';
+        const [empty] = await check("kubernetes:core/v1:ConfigMap", { metadata: { name: "c", namespace: "" } });
+        assert.ok(empty.includes(unset), empty);
+        const [bare] = await check("kubernetes:core/v1:ConfigMap", {});
+        assert.match(
+            bare,
+            /^ConfigMap .*: metadata\.namespace is \(unset\): no namespace is set here or on the provider/,
+        );
+    });
+    it("leaves lists of objects alone: a List is not itself in a namespace", async () => {
+        assert.deepStrictEqual(await check("kubernetes:core/v1:ConfigMapList", { metadata: {} }), []);
+        assert.strictEqual((await check("kubernetes:core/v1:ConfigMap", { metadata: {} })).length, 1);
+    });
     it("accepts a namespace set on the object or on its provider", async () => {
         assert.deepStrictEqual(
             await check("kubernetes:core/v1:Service", { metadata: { name: "s", namespace: "dsm" } }),

@@ -31,7 +31,7 @@ import { DSM_REDIS_DEFAULTS } from "../../../components/args";
 import { GroupReader, RetentionJob, publish } from "../bus-traffic";
 import { RedisExporter } from "../redis-exporter";
 import { RedisServer } from "../redis-server";
-import { table } from "./table";
+import { table } from "../table";
 
 const STREAM = "dsm:events";
 const GROUPS = ["sprint-service", "project-service", "backlog-service"];
