@@ -49,10 +49,12 @@ function runsRedis(resource: StackResource): { namespace?: string; labels: Recor
     const workload = workloadOf(resource.type, resource.props, resource.name);
     if (workload === undefined) return undefined;
     const isRedis = containersOf(workload, ["containers"]).some((ref) => {
-        if (typeof ref.container.image !== "string") return false;
         try {
-            return /^redis(\b|-)/.test(parseImageReference(ref.container.image).path.split("/").pop() ?? "");
+            // A missing or malformed image is no Redis: parseImageReference refuses it.
+            const path = parseImageReference(ref.container.image as string).path;
+            return /^redis(\b|-)/.test(path.slice(path.lastIndexOf("/") + 1));
         } catch (error) {
+            // Stryker disable next-line ConditionalExpression,BlockStatement: parseImageReference throws only ImageReferenceErrors; this keeps a bug loud
             if (error instanceof ImageReferenceError) return false;
             throw error;
         }

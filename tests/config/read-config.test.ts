@@ -293,6 +293,71 @@ describe("readConfig", () => {
         });
     }
 
+    it("keeps text as text, and reads numbers only when the whole text is one", () => {
+        const { args } = readConfig(
+            source({ image: "redis:7", readinessTimeoutSeconds: "60", alertMemoryRatio: "0.75" }),
+        );
+        assert.deepStrictEqual(
+            [args.image, args.readinessTimeoutSeconds, args.alertMemoryRatio],
+            ["redis:7", 60, 0.75],
+        );
+        for (const text of ["60s", "x60", "6.0.1", "1e3", ".5"]) {
+            assert.deepStrictEqual(problemsOf({ retentionBatch: text }), [
+                {
+                    field: "dsm-redis:retentionBatch",
+                    message: `${JSON.stringify(text)} is not a whole number from 1 to 100000`,
+                },
+            ]);
+        }
+    });
+
+    it("refuses a passwords value that is JSON but not an object, without showing it", () => {
+        for (const text of ['["hunter2-hunter2-hunter2"]', "null", '"hunter2-hunter2-hunter2"', "42"]) {
+            assert.deepStrictEqual(problemsOf({ passwords: text }), [
+                {
+                    field: "dsm-redis:passwords",
+                    message:
+                        "is not an object; expected a secret JSON object of user name to password, set with: pulumi config set --secret --path 'passwords.sprint-service' <password>",
+                },
+            ]);
+        }
+    });
+
+    it("names a misspelt key and every key there is; a bad option as a boolean", () => {
+        const [misspelt] = problemsOf({ namspace: "dsm" });
+        assert.strictEqual(misspelt.field, "dsm-redis:namspace");
+        assert.strictEqual(
+            misspelt.message,
+            `is not a setting of this program; expected one of ${CONFIG_KEYS.map((k) => k.key).join(", ")}`,
+        );
+        assert.deepStrictEqual(problemsOf({ protect: "yes" }), [
+            { field: "dsm-redis:protect", message: '"yes" is not a boolean; expected true or false' },
+        ]);
+        assert.deepStrictEqual(readConfig(source({ protect: "true" })).options, { protect: true });
+    });
+
+    it("files a problem deep in an argument under its key, with the rest of the path", () => {
+        assert.deepStrictEqual(
+            problemsOf({ memoryLimit: "100MB" }).map((p) => p.field),
+            ["dsm-redis:memoryLimit"],
+        );
+        const [user] = problemsOf({ users: '[{"name": "Bad_Name", "roles": ["consume"]}]' });
+        assert.strictEqual(user.field, "dsm-redis:users");
+        assert.match(user.message, /^\[0\]\.name: "Bad_Name" is not a DNS-1123 label/);
+    });
+
+    it("is an InvalidSettingsError by name, listing every problem", () => {
+        try {
+            readConfig(source({ namspace: "x", protect: "1" }));
+            assert.fail("accepted");
+        } catch (error) {
+            assert.ok(error instanceof InvalidSettingsError);
+            assert.strictEqual(error.name, "InvalidSettingsError");
+            assert.ok(error.message.startsWith("Invalid DSM Redis settings:\n"), error.message);
+            assert.strictEqual(error.problems.length, 2);
+        }
+    });
+
     it("never echoes a password, even a malformed one", () => {
         for (const passwords of [
             '{"sprint-service":"short"}',
