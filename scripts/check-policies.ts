@@ -6,7 +6,8 @@ import "./lib/require-node";
 import * as fs from "fs";
 import * as path from "path";
 import { checkStackFile, formatCheck } from "./lib/check-policies";
-import { parseArgs, reportFailure, ROOT } from "./lib/stack-command";
+import { REPO_ROOT } from "./lib/repo-root";
+import { parseArgs, reportFailure } from "./lib/stack-command";
 import { PreflightError } from "./lib/preflight";
 import type { PolicyConfig } from "../policy/run-policies";
 
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
     const write = (text: string) => void process.stdout.write(text);
     try {
         const { stackName, policyConfig } = parseArgs(process.argv.slice(2), process.env);
-        const stackFile = path.join(ROOT, `Pulumi.${stackName}.yaml`);
+        const stackFile = path.join(REPO_ROOT, `Pulumi.${stackName}.yaml`);
         if (!fs.existsSync(stackFile)) throw new PreflightError([`There is no ${path.basename(stackFile)} to check.`]);
         const config = policyConfig === undefined ? {} : readPolicyConfig(policyConfig);
         const check = await checkStackFile(stackFile, config);

@@ -7,7 +7,7 @@ import "./lib/require-node";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT } from "./lib/stack-command";
+import { REPO_ROOT } from "./lib/repo-root";
 
 /** What the corpus folder must hold, relative to it, and what each is. */
 const EXPECTED: ReadonlyArray<[string, string]> = [
@@ -23,7 +23,7 @@ const EXPECTED: ReadonlyArray<[string, string]> = [
 
 function main(): number {
     const args = process.argv.slice(2);
-    let corpus = path.resolve(ROOT, "..", "shared", "conformance");
+    let corpus = path.resolve(REPO_ROOT, "..", "shared", "conformance");
     for (let i = 0; i < args.length; i++) {
         if (args[i] === "--corpus" && args[i + 1] !== undefined) corpus = path.resolve(args[++i]);
         else {
@@ -50,9 +50,9 @@ function main(): number {
             "ts-node/register/transpile-only",
             "--extension",
             "ts",
-            path.join(ROOT, "tests", "conformance", "*.test.ts"),
+            path.join(REPO_ROOT, "tests", "conformance", "*.test.ts"),
         ],
-        { cwd: ROOT, stdio: "inherit", env: { ...process.env, DSM_CONFORMANCE_CORPUS: corpus } },
+        { cwd: REPO_ROOT, stdio: "inherit", env: { ...process.env, DSM_CONFORMANCE_CORPUS: corpus } },
     );
     return mocha.status ?? 1;
 }

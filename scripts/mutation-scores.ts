@@ -6,8 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { table } from "./lib/table";
+import { REPO_ROOT } from "./lib/repo-root";
 
-const REPORT = path.resolve(__dirname, "..", "reports", "mutation", "mutation.json");
+const REPORT = path.join(REPO_ROOT, "reports", "mutation", "mutation.json");
 const FLOOR = 90;
 
 interface Report {

@@ -5,11 +5,9 @@
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import * as path from "path";
 import { formatReply, parseCommandLine } from "../scripts/lib/cli";
 import { RenderedRedis, startRenderedRedis } from "./helpers/rendered-redis";
-
-const ROOT = path.resolve(__dirname, "..");
+import { REPO_ROOT } from "../scripts/lib/repo-root";
 
 describe("npm run cli", function () {
     this.timeout(60_000);
@@ -35,7 +33,13 @@ describe("npm run cli", function () {
                 user,
                 ...args,
             ],
-            { cwd: ROOT, encoding: "utf8", input, env: { ...process.env, REDISCLI_AUTH: password }, timeout: 60_000 },
+            {
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+                input,
+                env: { ...process.env, REDISCLI_AUTH: password },
+                timeout: 60_000,
+            },
         );
         return { status: run.status, stdout: run.stdout, stderr: run.stderr };
     }

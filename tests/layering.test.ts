@@ -5,8 +5,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { REPO_ROOT } from "../scripts/lib/repo-root";
 
-const ROOT = path.resolve(__dirname, "..");
 const FLOORS = ["k8s-grammar", "policy", "components", "config", "scripts", "tests"] as const;
 const ALLOWED: Record<string, readonly string[]> = {
     "k8s-grammar": ["k8s-grammar"],
@@ -18,7 +18,7 @@ const ALLOWED: Record<string, readonly string[]> = {
 };
 
 function sources(dir: string): string[] {
-    return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    return fs.readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
         const relative = path.join(dir, entry.name);
         if (entry.isDirectory()) return entry.name === "node_modules" ? [] : sources(relative);
         return entry.name.endsWith(".ts") ? [relative] : [];
@@ -37,9 +37,12 @@ describe("layering", () => {
             assert.ok(files.length > 0);
             const violations: string[] = [];
             for (const file of files) {
-                const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+                const text = fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
                 for (const match of text.matchAll(/(?:from|import|require\()\s*["'](\.{1,2}\/[^"']+)["']/g)) {
-                    const target = path.relative(ROOT, path.resolve(path.dirname(path.join(ROOT, file)), match[1]));
+                    const target = path.relative(
+                        REPO_ROOT,
+                        path.resolve(path.dirname(path.join(REPO_ROOT, file)), match[1]),
+                    );
                     const to = floorOf(target);
                     if (!allowed.includes(to) && (FLOORS as readonly string[]).concat("index.ts").includes(to)) {
                         violations.push(`${file} imports ${match[1]} (${to})`);

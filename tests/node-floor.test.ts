@@ -9,9 +9,9 @@ import * as os from "os";
 import * as path from "path";
 import * as semver from "semver";
 import { nodeVersionProblem } from "../config/node-floor";
+import { REPO_ROOT } from "../scripts/lib/repo-root";
 
-const ROOT = path.resolve(__dirname, "..");
-const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
+const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
 
 interface LockedPackage {
     readonly version?: string;
@@ -84,7 +84,7 @@ describe("the Node.js floor", () => {
         );
         try {
             return spawnSync(process.execPath, ["-r", preload, "-r", "ts-node/register/transpile-only", ...args], {
-                cwd: ROOT,
+                cwd: REPO_ROOT,
                 encoding: "utf8",
                 timeout: 60_000,
             });

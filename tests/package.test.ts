@@ -8,8 +8,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { REPO_ROOT } from "../scripts/lib/repo-root";
 
-const ROOT = path.resolve(__dirname, "..");
 const TSC = require.resolve("typescript/bin/tsc");
 
 describe("the package, imported by another program", function () {
@@ -24,25 +24,25 @@ describe("the package, imported by another program", function () {
             process.execPath,
             [TSC, "-p", "tsconfig.build.json", "--outDir", path.join(pkg, "dist")],
             {
-                cwd: ROOT,
+                cwd: REPO_ROOT,
                 encoding: "utf8",
             },
         );
         assert.strictEqual(build.status, 0, build.stdout + build.stderr);
-        fs.copyFileSync(path.join(ROOT, "package.json"), path.join(pkg, "package.json"));
-        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(pkg, "node_modules"));
+        fs.copyFileSync(path.join(REPO_ROOT, "package.json"), path.join(pkg, "package.json"));
+        fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(pkg, "node_modules"));
         consumer = path.join(dir, "consumer");
         fs.mkdirSync(path.join(consumer, "node_modules"), { recursive: true });
         fs.symlinkSync(pkg, path.join(consumer, "node_modules", "dsm-redis"));
         for (const scope of ["@pulumi", "@types"]) {
-            fs.symlinkSync(path.join(ROOT, "node_modules", scope), path.join(consumer, "node_modules", scope));
+            fs.symlinkSync(path.join(REPO_ROOT, "node_modules", scope), path.join(consumer, "node_modules", scope));
         }
     });
 
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("ships what package.json points at: JavaScript and declarations, and nothing of the stack program", () => {
-        const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+        const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
             main: string;
             types: string;
             exports: Record<string, { types: string; default: string }>;

@@ -4,12 +4,11 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import { CONFIG_KEYS } from "../config/keys";
 import { only, runProgram } from "./helpers/program";
-
-const ROOT = path.resolve(__dirname, "..");
+import { REPO_ROOT } from "../scripts/lib/repo-root";
 
 describe("documented configuration", () => {
     it("README's config table lists exactly the keys the program reads, with their defaults", () => {
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
         const table = readme.split("<!-- config-table: start")[1]?.split("<!-- config-table: end")[0] ?? "";
         const rows = [...table.matchAll(/^\|\s*`([^`]+)`\s*\|\s*`([^`]*)`\s*\|\s*(.*?)\s*\|$/gm)].map((m) => [
             m[1],
@@ -23,7 +22,7 @@ describe("documented configuration", () => {
     });
 
     it("Pulumi.dev.yaml shows every key, and the program accepts it as it is", async () => {
-        const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
+        const doc = yaml.load(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")) as {
             config: Record<string, unknown>;
         };
         const config = Object.fromEntries(
@@ -39,7 +38,7 @@ describe("documented configuration", () => {
                 .filter((k) => !optional.has(k))
                 .sort(),
         );
-        const text = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+        const text = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8");
         for (const key of optional) assert.ok(text.includes(key), `Pulumi.dev.yaml does not mention ${key}`);
         const run = await runProgram(config);
         assert.strictEqual(only(run, "kubernetes:core/v1:Service").inputs.metadata.name, "redis");

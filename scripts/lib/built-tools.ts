@@ -3,12 +3,11 @@
  */
 import { execFileSync } from "child_process";
 import * as path from "path";
-
-const ROOT = path.resolve(__dirname, "..", "..");
+import { REPO_ROOT } from "./repo-root";
 
 /** The bin folder of each module under tools/, in the order asked. */
 export function builtTools(...modules: string[]): string[] {
-    const out = execFileSync("bash", [path.join(ROOT, "tools", "build.sh"), ...modules], {
+    const out = execFileSync("bash", [path.join(REPO_ROOT, "tools", "build.sh"), ...modules], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],
     });

@@ -10,6 +10,7 @@ import { PASSWORD_KEY } from "../../components/render/pod-spec";
 import type { PortForwardConnection } from "../../components/stream-groups/inputs";
 import { loadKubeConfig } from "../../components/stream-groups/tunnel";
 import type { StackHandle } from "./automation";
+import { deployedStack } from "./stack-target";
 
 export interface BusTarget {
     readonly namespace: string;
@@ -21,23 +22,13 @@ export interface BusTarget {
 
 /** The bus of a deployed stack: its outputs, and the cluster its Kubernetes provider reaches. */
 export async function busTargetOf(stack: StackHandle): Promise<BusTarget> {
-    const outputs = await stack.outputs();
-    const config = await stack.getAllConfig();
-    const value = (key: string): string => {
-        const output = outputs[key];
-        if (output === undefined) {
-            throw new Error(
-                `stack ${stack.name} has no output ${JSON.stringify(key)}: deploy it first (npm run deploy)`,
-            );
-        }
-        return output.value as string;
-    };
+    const deployed = await deployedStack(stack);
     return {
-        namespace: value("namespace"),
-        serviceName: value("serviceName"),
-        stream: value("stream"),
-        kubeconfig: config["kubernetes:kubeconfig"]?.value,
-        context: config["kubernetes:context"]?.value,
+        namespace: deployed.output<string>("namespace"),
+        serviceName: deployed.output<string>("serviceName"),
+        stream: deployed.output<string>("stream"),
+        kubeconfig: deployed.kubeconfig,
+        context: deployed.context,
     };
 }
 

@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Automation } from "./automation";
-import { POLICY_PACK, ROOT } from "./stack-command";
+import { REPO_ROOT } from "./repo-root";
+import { POLICY_PACK } from "./stack-command";
 import { verifyTargetOf } from "./stack-target";
 import { CheckResult, VerifyTarget, formatTable } from "./verify-checks";
 
@@ -51,7 +52,11 @@ export async function runIntegration(automation: Automation, options: Integratio
         PULUMI_CONFIG_PASSPHRASE: options.env.PULUMI_CONFIG_PASSPHRASE ?? `integration-${runId}`,
     };
     if (options.env.KUBECONFIG !== undefined) envVars.KUBECONFIG = options.env.KUBECONFIG;
-    const stack = await automation.selectOrCreateStack({ stackName: `integration-${runId}`, workDir: ROOT, envVars });
+    const stack = await automation.selectOrCreateStack({
+        stackName: `integration-${runId}`,
+        workDir: REPO_ROOT,
+        envVars,
+    });
     const context = options.env[INTEGRATION_ENV.context];
     if (context !== undefined) await stack.setConfig("kubernetes:context", context, false);
     // An ephemeral stack leaves nothing behind: its destroy deletes the data volume and the namespace too.

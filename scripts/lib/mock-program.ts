@@ -9,6 +9,7 @@ import * as path from "path";
 import type { StreamGroupsInputs } from "../../components/stream-groups/inputs";
 import { CheckedResource } from "../../policy/run-policies";
 import { MOCKS, mockResource } from "./mocks";
+import { REPO_ROOT } from "./repo-root";
 
 export const PROJECT = "dsm-redis";
 export const STACK = "dev";
@@ -67,7 +68,7 @@ export function registrationsSettled(): Promise<void> {
 }
 
 /** This repo's program. */
-export const PROGRAM = path.resolve(__dirname, "..", "..", "index.ts");
+export const PROGRAM = path.join(REPO_ROOT, "index.ts");
 
 /**
  * Resolves an Output's value under mocks (not in preview, where unknowns never resolve), and rejects when it failed.

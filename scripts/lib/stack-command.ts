@@ -8,13 +8,13 @@ import * as yaml from "js-yaml";
 import { Automation, StackHandle, StackNotFound, StackRequest } from "./automation";
 import { confirmDestroy, destroyPlan, keptAfterDestroy } from "./destroy";
 import { Environment, MISSING_CLI, PreflightError, kubeconfigProblem, passphraseProblem } from "./preflight";
+import { REPO_ROOT } from "./repo-root";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
 /**
  * The policy pack every preview, deploy and integration run enforces: policy/, or what DSM_POLICY_PACK names (the
  * engine tier names a launcher of the same pack, as it has no Node.js language host; README, "The engine tier").
  */
-export const POLICY_PACK = process.env.DSM_POLICY_PACK ?? path.join(ROOT, "policy");
+export const POLICY_PACK = process.env.DSM_POLICY_PACK ?? path.join(REPO_ROOT, "policy");
 export const DEFAULT_STACK = "dev";
 
 export const STACK_COMMANDS = ["preview", "deploy", "destroy"] as const;
@@ -48,7 +48,7 @@ export function workspaceEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 
 /** The stack's config file, for what must be known before the CLI is asked anything. */
 function stackFileSetsKubeconfig(stackName: string): boolean {
-    const file = path.join(ROOT, `Pulumi.${stackName}.yaml`);
+    const file = path.join(REPO_ROOT, `Pulumi.${stackName}.yaml`);
     if (!fs.existsSync(file)) return false;
     const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     return doc.config?.["kubernetes:kubeconfig"] !== undefined;
@@ -59,7 +59,11 @@ function stackFileSetsKubeconfig(stackName: string): boolean {
  * self-managed backend needs, and a kubeconfig when the stack's config sets none.
  */
 export async function preflight(automation: Automation, options: CommandOptions): Promise<StackRequest> {
-    const request = { stackName: options.stackName, workDir: ROOT, envVars: workspaceEnv(options.environment.env) };
+    const request = {
+        stackName: options.stackName,
+        workDir: REPO_ROOT,
+        envVars: workspaceEnv(options.environment.env),
+    };
     const problems: string[] = [];
     const cli = await automation.cliAvailable();
     if (!cli) problems.push(MISSING_CLI);
@@ -90,7 +94,9 @@ export async function runStackCommand(
 ): Promise<void> {
     if (command === "destroy") return destroyStack(automation, options);
     const stack = await openStack(automation, options);
-    options.write(`${command} of stack ${stack.name} (policy pack ${path.relative(ROOT, POLICY_PACK)} enforced)\n`);
+    options.write(
+        `${command} of stack ${stack.name} (policy pack ${path.relative(REPO_ROOT, POLICY_PACK)} enforced)\n`,
+    );
     const policy = {
         policyPacks: [POLICY_PACK],
         policyPackConfigs: options.policyConfig === undefined ? undefined : [path.resolve(options.policyConfig)],

@@ -5,8 +5,7 @@ import * as path from "path";
 import { kubectl } from "../../scripts/lib/cluster/local-cluster";
 import { localCluster } from "./hooks";
 import type { Manifest } from "./manifests";
-
-const ROOT = path.resolve(__dirname, "..", "..");
+import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
 /**
  * Server-side apply with strict field validation, the objects in the given order, as one YAML stream (a `List` would
@@ -86,7 +85,7 @@ export const OPTION_KEYS = ["deleteDataOnDestroy", "protect"];
  * operator itself does not run.
  */
 export function installMonitoringCrds(): void {
-    const dir = execFileSync("bash", [path.join(ROOT, "tools", "prometheus-operator", "crds.sh")], {
+    const dir = execFileSync("bash", [path.join(REPO_ROOT, "tools", "prometheus-operator", "crds.sh")], {
         encoding: "utf8",
     }).trim();
     const crds = ["podmonitors", "prometheusrules"];

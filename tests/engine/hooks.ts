@@ -7,8 +7,8 @@ import * as os from "os";
 import * as path from "path";
 import { ClusterState, startCluster, stopCluster } from "../../scripts/lib/cluster/local-cluster";
 import { LocalEngine, prepareEngine } from "../../scripts/lib/engine/local-engine";
+import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
 let world: { cluster: ClusterState; engine: LocalEngine } | undefined;
 
 export function engineWorld(): { cluster: ClusterState; engine: LocalEngine } {
@@ -20,7 +20,7 @@ export function engineWorld(): { cluster: ClusterState; engine: LocalEngine } {
 export const TIER_STACKS = /^Pulumi\.engine-[a-z0-9-]+\.yaml$/;
 
 function removeTierStackFiles(): void {
-    for (const file of fs.readdirSync(ROOT)) if (TIER_STACKS.test(file)) fs.rmSync(path.join(ROOT, file));
+    for (const file of fs.readdirSync(REPO_ROOT)) if (TIER_STACKS.test(file)) fs.rmSync(path.join(REPO_ROOT, file));
 }
 
 before(async function () {

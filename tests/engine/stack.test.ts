@@ -9,7 +9,9 @@ import * as fs from "fs";
 import * as path from "path";
 import Redis from "ioredis";
 import { kubectl } from "../../scripts/lib/cluster/local-cluster";
-import { ROOT, engineWorld } from "./hooks";
+import { REPO_ROOT } from "../../scripts/lib/repo-root";
+import { engineWorld } from "./hooks";
+import { connectOnce } from "../helpers/connect-once";
 
 interface Run {
     readonly status: number | null;
@@ -21,7 +23,7 @@ interface Run {
 export function npmRun(script: string, args: readonly string[] = []): Run {
     const started = Date.now();
     const run = spawnSync("npm", ["run", "--silent", script, "--", ...args], {
-        cwd: ROOT,
+        cwd: REPO_ROOT,
         env: engineWorld().engine.env,
         encoding: "utf8",
         timeout: 900_000,
@@ -37,7 +39,7 @@ function succeeded(run: Run): Run {
 /** Writes Pulumi.<stack>.yaml with these `dsm-redis:` keys. */
 function stackConfig(stack: string, config: Record<string, string>): void {
     const lines = Object.entries(config).map(([k, v]) => `    dsm-redis:${k}: ${JSON.stringify(v)}`);
-    fs.writeFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), ["config:", ...lines, ""].join("\n"));
+    fs.writeFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), ["config:", ...lines, ""].join("\n"));
 }
 
 const k = (...args: string[]) => kubectl(engineWorld().cluster, args);
@@ -195,22 +197,8 @@ describe("the project's commands on the real engine", function () {
                 "base64",
             ).toString();
         const asUser = async (user: string, password: string) => {
-            const client = new Redis({
-                host: "127.0.0.1",
-                port: engineWorld().cluster.redisPort,
-                username: user,
-                password,
-                lazyConnect: true,
-                maxRetriesPerRequest: 0,
-                retryStrategy: () => null,
-            });
-            // With retries off, connect() rejects with a bare "Connection is closed."; the cause comes as an event.
-            let cause: unknown;
-            client.on("error", (error: unknown) => (cause ??= error));
+            const client = await connectOnce({ port: engineWorld().cluster.redisPort, username: user, password });
             try {
-                await client.connect().catch((error: unknown) => {
-                    throw cause ?? error;
-                });
                 return await client.ping();
             } finally {
                 client.disconnect();
@@ -294,7 +282,7 @@ describe("the project's commands on the real engine", function () {
         ].map((key) => `export ${key}='${env[key] ?? ""}'`);
         fs.writeFileSync(
             script,
-            [...exports, `cd '${ROOT}'`, `exec npm run --silent cli -- --stack ${STACK}`, ""].join("\n"),
+            [...exports, `cd '${REPO_ROOT}'`, `exec npm run --silent cli -- --stack ${STACK}`, ""].join("\n"),
         );
         const tmux = (...args: string[]) => spawnSync("tmux", args, { encoding: "utf8" });
         const screen = () => tmux("capture-pane", "-p", "-t", session).stdout;

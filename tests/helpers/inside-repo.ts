@@ -8,8 +8,9 @@
 import fs = require("fs");
 import * as os from "os";
 import * as path from "path";
+import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
-export const REPOSITORY = path.resolve(__dirname, "..", "..");
+export const REPOSITORY = REPO_ROOT;
 const BESIDE = path.dirname(REPOSITORY);
 const TEMPORARY = fs.realpathSync(os.tmpdir());
 

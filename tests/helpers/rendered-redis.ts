@@ -10,6 +10,7 @@ import { streamGroupsProvider } from "../../components/stream-groups/provider";
 import { RetentionJob } from "../../scripts/lib/bus-traffic";
 import { ProgramRun, named, only, runProgram } from "./program";
 import { RedisServer } from "./redis-server";
+import { connectOnce } from "./connect-once";
 
 export interface RenderedRedis {
     readonly server: RedisServer;
@@ -69,22 +70,8 @@ export async function startRenderedRedis(
             });
         },
         async connect(user: string, password = passwords[user]) {
-            const client = new Redis({
-                host: "127.0.0.1",
-                port: restarted.port,
-                username: user,
-                password,
-                lazyConnect: true,
-                maxRetriesPerRequest: 0,
-                retryStrategy: () => null,
-            });
-            // With retries off, connect() rejects with a bare "Connection is closed."; the cause comes as an event.
-            let cause: unknown;
-            client.on("error", (error: unknown) => (cause ??= error));
+            const client = await connectOnce({ port: restarted.port, username: user, password });
             clients.push(client);
-            await client.connect().catch((error: unknown) => {
-                throw cause ?? error;
-            });
             return client;
         },
         retentionJob() {

@@ -10,12 +10,11 @@ import {
     formatCheck,
     formatViolations,
 } from "../../scripts/lib/check-policies";
-
-const ROOT = path.resolve(__dirname, "..", "..");
+import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
 describe("npm run check-policies", () => {
     it("finds no violation in the dev stack", async () => {
-        const check = await checkStackFile(path.join(ROOT, "Pulumi.dev.yaml"));
+        const check = await checkStackFile(path.join(REPO_ROOT, "Pulumi.dev.yaml"));
         assert.strictEqual(formatViolations(check.violations), "no policy violations\n");
         assert.match(
             formatCheck("dev", check),
@@ -67,13 +66,13 @@ describe("npm run check-policies", () => {
     /** Runs `npm run check-policies` as a user would, in a copy of the repository's stack files. */
     function checkPolicies(args: string[], stackYaml?: string) {
         const stack = "cp-test";
-        const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+        const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
         if (stackYaml !== undefined) fs.writeFileSync(file, stackYaml);
         try {
             return spawnSync(
                 process.execPath,
                 ["-r", "ts-node/register/transpile-only", "scripts/check-policies.ts", "--stack", stack, ...args],
-                { cwd: ROOT, encoding: "utf8", timeout: 60_000 },
+                { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 },
             );
         } finally {
             if (stackYaml !== undefined) fs.rmSync(file, { force: true });

@@ -4,8 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-
-const ROOT = path.resolve(__dirname, "..", "..");
+import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
 describe("the conformance command", () => {
     it("names the folder it needs and what goes there, and exits 2, when the corpus is absent", () => {
@@ -14,7 +13,7 @@ describe("the conformance command", () => {
             const run = spawnSync(
                 process.execPath,
                 ["-r", "ts-node/register/transpile-only", "scripts/conformance.ts", "--corpus", empty],
-                { cwd: ROOT, encoding: "utf8", timeout: 60_000 },
+                { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 },
             );
             assert.strictEqual(run.status, 2, run.stdout + run.stderr);
             assert.ok(run.stderr.includes(`not complete at ${empty}; nothing was tested`), run.stderr);

@@ -4,8 +4,8 @@ import * as path from "path";
 import { integrationSkipReason, runIntegration } from "../../scripts/lib/integration";
 import { CheckResult, VerifyTarget } from "../../scripts/lib/verify-checks";
 import { FakeAutomation } from "../helpers/fake-automation";
+import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const OUTPUTS = {
     namespace: { value: "dsm", secret: false },
     serviceName: { value: "redis", secret: false },
@@ -31,7 +31,7 @@ describe("integration wiring", () => {
         });
         const [request] = automation.requests;
         assert.strictEqual(request.stackName, "integration-abc123");
-        assert.strictEqual(request.workDir, ROOT);
+        assert.strictEqual(request.workDir, REPO_ROOT);
         assert.match(request.envVars.PULUMI_BACKEND_URL, /^file:\/\/.*dsm-redis-integration-abc123$/);
         assert.ok(request.envVars.PULUMI_CONFIG_PASSPHRASE);
         assert.strictEqual(request.envVars.KUBECONFIG, "/ci/kubeconfig");
@@ -48,8 +48,8 @@ describe("integration wiring", () => {
         assert.deepStrictEqual(
             ups.map((u) => [u.policyPacks, u.expectNoChanges]),
             [
-                [[path.join(ROOT, "policy")], undefined],
-                [[path.join(ROOT, "policy")], true],
+                [[path.join(REPO_ROOT, "policy")], undefined],
+                [[path.join(REPO_ROOT, "policy")], true],
             ],
         );
         assert.deepStrictEqual(targets, [

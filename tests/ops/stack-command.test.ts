@@ -12,8 +12,8 @@ import {
     workspaceEnv,
 } from "../../scripts/lib/stack-command";
 import { FakeAutomation } from "../helpers/fake-automation";
+import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const KUBECONFIG = "/home/dev/.kube/config";
 
 function options(env: NodeJS.ProcessEnv = {}, files: string[] = [KUBECONFIG]): CommandOptions & { output: string[] } {
@@ -33,9 +33,9 @@ describe("npm run preview / deploy / destroy", () => {
         });
         const opts = options();
         await runStackCommand("preview", automation, opts);
-        assert.deepStrictEqual(automation.requests[0], { stackName: "dev", workDir: ROOT, envVars: {} });
+        assert.deepStrictEqual(automation.requests[0], { stackName: "dev", workDir: REPO_ROOT, envVars: {} });
         const preview = automation.calls.find((c) => c.call === "preview")?.args as Record<string, unknown>;
-        assert.deepStrictEqual(preview.policyPacks, [path.join(ROOT, "policy")]);
+        assert.deepStrictEqual(preview.policyPacks, [path.join(REPO_ROOT, "policy")]);
         assert.strictEqual(preview.policyPackConfigs, undefined);
         assert.deepStrictEqual(opts.output.slice(1), [
             "Previewing update (dev):\n",
@@ -52,7 +52,7 @@ describe("npm run preview / deploy / destroy", () => {
         // A deploy previews with the policy pack first, so that a violation stops it before anything changes.
         assert.deepStrictEqual(automation.operations, ["preview", "up", "destroy"]);
         const up = automation.calls.find((c) => c.call === "up")?.args as Record<string, unknown>;
-        assert.deepStrictEqual(up.policyPacks, [path.join(ROOT, "policy")]);
+        assert.deepStrictEqual(up.policyPacks, [path.join(REPO_ROOT, "policy")]);
         assert.deepStrictEqual(up.policyPackConfigs, [path.resolve("policy/config.example.json")]);
         assert.ok(automation.requests.every((r) => r.stackName === "prod"));
         assert.strictEqual(parseArgs([], { DSM_STACK: "staging" }).stackName, "staging");
@@ -111,7 +111,7 @@ describe("npm run preview / deploy / destroy", () => {
         );
         await runStackCommand("deploy", new FakeAutomation(), options({ KUBECONFIG: "/a:/b" }, ["/b"]));
         // A stack whose config sets kubernetes:kubeconfig needs no file; its config file says so before the CLI runs.
-        const stackFile = path.join(ROOT, "Pulumi.kubeconfig-set.yaml");
+        const stackFile = path.join(REPO_ROOT, "Pulumi.kubeconfig-set.yaml");
         fs.writeFileSync(stackFile, "config:\n  kubernetes:kubeconfig:\n    secure: v1:abc\n");
         try {
             await runStackCommand("deploy", new FakeAutomation(), {

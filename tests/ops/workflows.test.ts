@@ -3,6 +3,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
 interface Step {
     uses?: string;
@@ -15,9 +16,8 @@ interface Workflow {
     jobs: Record<string, { steps: Step[]; strategy?: { matrix?: { node?: number[] } } }>;
 }
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const load = (name: string) =>
-    yaml.load(fs.readFileSync(path.join(ROOT, ".github", "workflows", name), "utf8")) as Workflow;
+    yaml.load(fs.readFileSync(path.join(REPO_ROOT, ".github", "workflows", name), "utf8")) as Workflow;
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
 
 describe("GitHub Actions workflows", () => {
@@ -70,7 +70,7 @@ describe("GitHub Actions workflows", () => {
             "without a command, pulumi/actions only installs the CLI",
         );
         assert.strictEqual(all[test].env?.DSM_REDIS_KUBE_CONTEXT, `kind-${all[kind].with?.cluster_name}`);
-        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+        const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
             scripts: Record<string, string>;
         };
         assert.match(

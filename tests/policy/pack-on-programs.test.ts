@@ -5,8 +5,7 @@ import * as path from "path";
 import { policies } from "../../policy/policies";
 import { mandatory, runPolicies } from "../../policy/run-policies";
 import { asCheckedResources, runProgram } from "../helpers/program";
-
-const ROOT = path.resolve(__dirname, "..", "..");
+import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
 describe("the policy pack on programs run under mocks", () => {
     it("exports the policies with the names the pack promises", () => {
@@ -29,7 +28,7 @@ describe("the policy pack on programs run under mocks", () => {
     });
 
     it("passes every policy on this program with Pulumi.dev.yaml", async () => {
-        const doc = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
+        const doc = yaml.load(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")) as {
             config: Record<string, unknown>;
         };
         const config = Object.fromEntries(
@@ -81,10 +80,9 @@ describe("the policy pack on programs run under mocks", () => {
 
 describe("policy/config.example.json", () => {
     it("configures only policies of the pack, with keys of their configSchema", () => {
-        const example = JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "config.example.json"), "utf8")) as Record<
-            string,
-            Record<string, unknown>
-        >;
+        const example = JSON.parse(
+            fs.readFileSync(path.join(REPO_ROOT, "policy", "config.example.json"), "utf8"),
+        ) as Record<string, Record<string, unknown>>;
         for (const [name, config] of Object.entries(example)) {
             const policy = policies.find((p) => p.name === name);
             assert.ok(policy !== undefined, `no policy named ${name}`);

@@ -17,8 +17,9 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as path from "path";
+import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
-const PACK = path.resolve(__dirname, "..", "..", "policy");
+const PACK = path.join(REPO_ROOT, "policy");
 
 describe("the policy pack served as the Pulumi CLI starts it", function () {
     this.timeout(60_000);

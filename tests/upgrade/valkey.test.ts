@@ -11,10 +11,12 @@ import Redis from "ioredis";
 import { readBackup, restoreSnapshot, snapshotDifferences, takeSnapshot, writeBackup } from "../../scripts/lib/backup";
 import { RedisServer } from "../../scripts/lib/redis-server";
 import { named, runProgram } from "../helpers/program";
+import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
 const STREAM = "dsm:events";
-const ROOT = path.resolve(__dirname, "..", "..");
-const VALKEY = execFileSync("bash", [path.join(ROOT, "tools", "valkey", "install.sh")], { encoding: "utf8" }).trim();
+const VALKEY = execFileSync("bash", [path.join(REPO_ROOT, "tools", "valkey", "install.sh")], {
+    encoding: "utf8",
+}).trim();
 
 interface Rendered {
     readonly config: string[];
@@ -56,6 +58,19 @@ async function writeBus(server: RedisServer, passwords: Record<string, string>):
     await consumer.xack(STREAM, "project-service", ...pending.map(([id]) => id));
     await consumer.xautoclaim(STREAM, "project-service", "worker-2", 0, "0-0", "COUNT", 5);
     for (const client of [admin, producer, consumer]) client.disconnect();
+}
+
+/** Writes a bus with pending entries, kills the server, starts it again, and finds every group state as it was. */
+async function assertKeptAcrossKill(server: RedisServer, passwords: Record<string, string>): Promise<void> {
+    await writeBus(server, passwords);
+    const admin = await connect(server, "dsm-admin", passwords["dsm-admin"]);
+    const before = (await takeSnapshot(admin, STREAM))!;
+    admin.disconnect();
+    await server.stop("SIGKILL");
+    await server.start();
+    const again = await connect(server, "dsm-admin", passwords["dsm-admin"]);
+    assert.deepStrictEqual(snapshotDifferences(before, (await takeSnapshot(again, STREAM))!), []);
+    again.disconnect();
 }
 
 describe("upgrade: Redis 7.0 to Valkey 9.1", function () {
@@ -111,15 +126,7 @@ describe("upgrade: Redis 7.0 to Valkey 9.1", function () {
     it("keeps group state across a Valkey restart, the AOF now Valkey's own", async () => {
         const valkey = await RedisServer.start({ config: files.config, aclFile: files.aclFile, binary: VALKEY });
         try {
-            await writeBus(valkey, files.passwords);
-            const admin = await connect(valkey, "dsm-admin", files.passwords["dsm-admin"]);
-            const before = (await takeSnapshot(admin, STREAM))!;
-            admin.disconnect();
-            await valkey.stop("SIGKILL");
-            await valkey.start();
-            const again = await connect(valkey, "dsm-admin", files.passwords["dsm-admin"]);
-            assert.deepStrictEqual(snapshotDifferences(before, (await takeSnapshot(again, STREAM))!), []);
-            again.disconnect();
+            await assertKeptAcrossKill(valkey, files.passwords);
         } finally {
             await valkey.destroy();
         }
@@ -151,15 +158,7 @@ describe("upgrade: Redis 7.0 to Valkey 9.1", function () {
         const stripped = files.aclFile.replace(/^user default .*$/m, "user default off resetpass -@all");
         const valkey = await RedisServer.start({ config: files.config, aclFile: stripped, binary: VALKEY });
         try {
-            await writeBus(valkey, files.passwords);
-            const admin = await connect(valkey, "dsm-admin", files.passwords["dsm-admin"]);
-            const before = (await takeSnapshot(admin, STREAM))!;
-            admin.disconnect();
-            await valkey.stop("SIGKILL");
-            await valkey.start();
-            const again = await connect(valkey, "dsm-admin", files.passwords["dsm-admin"]);
-            assert.deepStrictEqual(snapshotDifferences(before, (await takeSnapshot(again, STREAM))!), []);
-            again.disconnect();
+            await assertKeptAcrossKill(valkey, files.passwords);
         } finally {
             await valkey.destroy();
         }

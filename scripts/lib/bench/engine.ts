@@ -10,8 +10,7 @@ import * as path from "path";
 import Redis from "ioredis";
 import { kubectl, startCluster, stopCluster } from "../cluster/local-cluster";
 import { prepareEngine } from "../engine/local-engine";
-
-const ROOT = path.resolve(__dirname, "..", "..", "..");
+import { REPO_ROOT } from "../repo-root";
 
 /** The design's manifests: Deployment and Service redis in namespace dsm, as its document gives them. */
 const DESIGN_MANIFESTS = `apiVersion: v1
@@ -84,12 +83,12 @@ export async function engineBench(): Promise<string> {
         k("delete", "namespace", "dsm", "--wait=true", "--timeout=120s");
 
         // The project's commands, as a user runs them.
-        const stackFile = path.join(ROOT, "Pulumi.engine-bench.yaml");
+        const stackFile = path.join(REPO_ROOT, "Pulumi.engine-bench.yaml");
         fs.writeFileSync(stackFile, "config: {}\n");
         const run = (script: string, ...args: string[]) => {
             const at = Date.now();
             const result = spawnSync("npm", ["run", "--silent", script, "--", "--stack", "engine-bench", ...args], {
-                cwd: ROOT,
+                cwd: REPO_ROOT,
                 env: engine.env,
                 encoding: "utf8",
             });

@@ -15,8 +15,7 @@ import * as path from "path";
 import { Pki, adminKubeconfig, createPki } from "./pki";
 import { Started, freePort, isAlive, startProcess, stopProcess, waitUntilReady } from "./processes";
 import { builtTools } from "../built-tools";
-
-export const ROOT = path.resolve(__dirname, "..", "..", "..");
+import { REPO_ROOT } from "../repo-root";
 
 /** The folder `npm run cluster:up` uses unless DSM_CLUSTER_DIR says otherwise. */
 export const DEFAULT_CLUSTER_DIR = path.join(process.env.HOME ?? "/tmp", ".cache", "dsm-redis", "cluster");
@@ -238,7 +237,7 @@ export async function startCluster(dir: string, options: ClusterOptions = {}): P
         const agent = start("node-agent", process.execPath, [
             "-r",
             require.resolve("ts-node/register/transpile-only"),
-            path.join(ROOT, "scripts", "cluster-node-agent.ts"),
+            path.join(REPO_ROOT, "scripts", "cluster-node-agent.ts"),
             dir,
         ]);
         for (const p of [manager, scheduler, kwok, agent]) {

@@ -8,10 +8,10 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { builtTools } from "../built-tools";
+import { REPO_ROOT } from "../repo-root";
 
-const ROOT = path.resolve(__dirname, "..", "..", "..");
 /** The engine tier's stand-ins (test fixtures, named in README). */
-const STAND_INS = path.join(ROOT, "tests", "engine", "stand-ins");
+const STAND_INS = path.join(REPO_ROOT, "tests", "engine", "stand-ins");
 
 export interface LocalEngine {
     readonly dir: string;
@@ -21,7 +21,7 @@ export interface LocalEngine {
 }
 
 function lockedVersion(name: string): string {
-    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as {
+    const lock = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8")) as {
         packages: Record<string, { version: string }>;
     };
     return lock.packages[`node_modules/${name}`].version;
@@ -35,7 +35,9 @@ export function prepareEngine(dir: string, kubeconfig: string): LocalEngine {
     const env: NodeJS.ProcessEnv = {
         ...process.env,
         // The CLI, then @pulumi/pulumi's folder, where the dynamic-provider plugin script lives.
-        PATH: [cliBin, path.join(ROOT, "node_modules", "@pulumi", "pulumi"), process.env.PATH].join(path.delimiter),
+        PATH: [cliBin, path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi"), process.env.PATH].join(
+            path.delimiter,
+        ),
         PULUMI_HOME: home,
         PULUMI_BACKEND_URL: `file://${state}`,
         PULUMI_CONFIG_PASSPHRASE: "engine-tier-passphrase",
