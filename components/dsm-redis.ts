@@ -120,8 +120,9 @@ export class DsmRedis extends pulumi.ComponentResource {
             ...(structure.retention ? [RETENTION_USER] : []),
             ...(structure.metrics ? [METRICS_USER] : []),
         ];
+        const admin = buildCredentials(context, ADMIN_USER, this.host, resolved.passwords[ADMIN_USER]);
         const credentials: UserCredentials[] = [
-            buildCredentials(context, ADMIN_USER, this.host, resolved.passwords[ADMIN_USER]),
+            admin,
             ...systemUsers.map((user) => buildCredentials(context, user, this.host, undefined)),
             ...structure.users.map((user) =>
                 buildCredentials(context, user.name, this.host, resolved.passwords[user.name], user.namespaces),
@@ -146,7 +147,7 @@ export class DsmRedis extends pulumi.ComponentResource {
         const provisioning = buildProvisioning(
             context,
             { host: this.host, namespace: this.namespace, service: this.serviceName },
-            credentials[0].password,
+            admin.password,
             files.aclRules,
             cluster,
             [this.deployment, this.service],

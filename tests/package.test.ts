@@ -1,66 +1,46 @@
 /**
- * Another Pulumi program can use the bus as a library: the package builds to JavaScript with types, importing it
- * registers nothing, DsmRedis works from the built files, its arguments are typed, and the stream-groups provider it
- * serializes stands alone. The package is built into a temp folder and used from a consumer program beside it.
+ * Another Pulumi program can adopt the bus from a registry: the package is packed by `npm pack` and unpacked into a
+ * consumer's node_modules (a real folder, as `npm install` leaves it), importing it registers nothing, its arguments
+ * are typed, and under the mocks of Pulumi's documentation (`state: args.inputs`) DsmRedis builds with users and groups,
+ * each dynamic provider serializing from the installed package into code that loads and runs on its own.
+ * The engine tier runs the same tarball under the real engine (tests/engine/installed-package.test.ts).
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REPO_ROOT } from "../scripts/lib/repo-root";
+import { PackedPackage, installTarball, packPackage } from "./helpers/installed-package";
 
 const TSC = require.resolve("typescript/bin/tsc");
 
-describe("the package, imported by another program", function () {
+describe("the package, installed from its tarball by another program", function () {
     this.timeout(120_000);
     let dir: string;
     let consumer: string;
+    let packed: PackedPackage;
 
     before(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsm-redis-package-"));
-        const pkg = path.join(dir, "dsm-redis");
-        const build = spawnSync(
-            process.execPath,
-            [TSC, "-p", "tsconfig.build.json", "--outDir", path.join(pkg, "dist")],
-            {
-                cwd: REPO_ROOT,
-                encoding: "utf8",
-            },
-        );
-        assert.strictEqual(build.status, 0, build.stdout + build.stderr);
-        fs.copyFileSync(path.join(REPO_ROOT, "package.json"), path.join(pkg, "package.json"));
-        fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(pkg, "node_modules"));
+        packed = packPackage(dir);
         consumer = path.join(dir, "consumer");
-        fs.mkdirSync(path.join(consumer, "node_modules"), { recursive: true });
-        fs.symlinkSync(pkg, path.join(consumer, "node_modules", "dsm-redis"));
-        for (const scope of ["@pulumi", "@types"]) {
-            fs.symlinkSync(path.join(REPO_ROOT, "node_modules", scope), path.join(consumer, "node_modules", scope));
-        }
+        installTarball(packed.tarball, consumer);
     });
 
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it("ships what package.json points at: JavaScript and declarations, and nothing of the stack program", () => {
-        const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
-            main: string;
-            types: string;
-            exports: Record<string, { types: string; default: string }>;
-        };
-        const pkg = path.join(dir, "dsm-redis");
-        for (const file of [
-            manifest.main,
-            manifest.types,
-            manifest.exports["."].types,
-            manifest.exports["."].default,
-        ]) {
-            assert.ok(fs.existsSync(path.join(pkg, file)), `${file} is built`);
+    it("ships only what runs: the built library with its declarations, and its papers", () => {
+        const outside = packed.files.filter(
+            (f) => !/^dist\/(components|k8s-grammar)\/.*\.(js|d\.ts)$/.test(f) && !f.endsWith(".js.map"),
+        );
+        assert.deepStrictEqual(outside.sort(), ["CHANGELOG.md", "LICENSE", "README.md", "package.json"]);
+        for (const f of ["dist/components/index.js", "dist/components/index.d.ts"]) {
+            assert.ok(packed.files.includes(f), `${f} is shipped`);
         }
-        assert.ok(!fs.existsSync(path.join(pkg, "dist", "index.js")), "the stack program is not part of the library");
-        assert.ok(!fs.existsSync(path.join(pkg, "dist", "config")), "nor is its config reader");
+        assert.ok(!packed.files.some((f) => f.startsWith("dist/config/") || f === "dist/index.js"), "no stack program");
     });
 
-    it("registers nothing at import, then builds the bus from the built files, with a provider that stands alone", () => {
+    it("builds the bus under Pulumi's documented mocks, with providers that serialize from the installed package", () => {
         fs.writeFileSync(
             path.join(consumer, "check.js"),
             `
@@ -69,13 +49,16 @@ const settings = require("@pulumi/pulumi/runtime/settings");
 const Module = require("module");
 const path = require("path");
 const registered = [];
+const problems = [];
+process.on("unhandledRejection", (error) => problems.push(String(error && error.stack || error)));
+process.on("uncaughtException", (error) => problems.push(String(error && error.stack || error)));
+// The mocks exactly as Pulumi's documentation shows them: every resource's state is its inputs.
 pulumi.runtime
     .setMocks(
         {
             newResource: (args) => {
                 registered.push({ type: args.type, inputs: args.inputs });
-                const result = args.type.endsWith(":RandomPassword") ? { result: "p".repeat(32) } : {};
-                return { id: args.name + "-id", state: { ...args.inputs, ...result } };
+                return { id: args.inputs.name + "_id", state: args.inputs };
             },
             call: (args) => args.inputs,
         },
@@ -85,23 +68,36 @@ pulumi.runtime
         const lib = require("dsm-redis");
         await settings.waitForRPCs();
         const atImport = registered.length;
-        const bus = new lib.DsmRedis("bus", { resources: { limits: { memory: "256Mi" } } });
-        await new Promise((resolve) => pulumi.all([bus.streamGroups.urn, bus.deployment.urn]).apply(resolve));
+        const bus = new lib.DsmRedis("bus", {
+            users: [{ name: "billing", roles: ["publish", "consume"] }],
+            groups: [{ name: "billing" }],
+        });
+        const host = await new Promise((resolve) => bus.host.apply(resolve));
+        await new Promise((resolve) => pulumi.all([bus.streamGroups.urn, bus.aclUsers.urn, bus.deployment.urn]).apply(resolve));
         await settings.waitForRPCs();
-        const groups = registered.find((r) => r.type === "pulumi-nodejs:dynamic/dsm:RedisStreamGroups");
-        const text = String(groups.inputs.__provider);
-        const file = path.join(__dirname, "serialized-provider.js");
-        const mod = new Module(file);
-        mod.filename = file;
-        mod.paths = Module._nodeModulePaths(__dirname);
-        mod._compile(text, file);
-        const provider = mod.exports.handler();
-        const checked = await provider.check({}, { stream: "dsm:events", groups: [{ name: "a" }], connection: { host: "h", port: 0 } });
+        // Each provider's closure, loaded as the engine's dynamic-provider host loads it: a module of its own in the
+        // consumer's folder, which must resolve every require it makes against the installed package's exports.
+        const checks = {};
+        const SAMPLES = {
+            "pulumi-nodejs:dynamic/dsm:RedisAclUsers": { users: [{ user: "a", rules: ["on"] }], readinessTimeoutSeconds: 5 },
+            "pulumi-nodejs:dynamic/dsm:RedisStreamGroups": { stream: "dsm:events", groups: [{ name: "a" }] },
+        };
+        for (const r of registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))) {
+            const file = path.join(__dirname, "serialized-provider.js");
+            const mod = new Module(file);
+            mod.filename = file;
+            mod.paths = Module._nodeModulePaths(__dirname);
+            mod._compile(String(r.inputs.__provider), file);
+            const provider = mod.exports.handler();
+            checks[r.type] = await provider.check({}, { ...SAMPLES[r.type], connection: { host: "h", port: 0 } });
+        }
         console.log(JSON.stringify({
             atImport,
+            host,
             types: [...new Set(registered.map((r) => r.type))].sort(),
             exports: Object.keys(lib).sort(),
-            failures: checked.failures,
+            failures: Object.fromEntries(Object.entries(checks).map(([t, c]) => [t, (c.failures || []).map((f) => f.property)])),
+            problems,
         }));
     })
     .catch((error) => { console.error(error); process.exit(1); });
@@ -111,26 +107,27 @@ pulumi.runtime
         assert.strictEqual(run.status, 0, run.stdout + run.stderr);
         const result = JSON.parse(run.stdout.trim().split("\n").pop() ?? "{}") as {
             atImport: number;
+            host: string;
             types: string[];
             exports: string[];
-            failures: Array<{ property: string; reason: string }>;
+            failures: Record<string, string[]>;
+            problems: string[];
         };
+        assert.deepStrictEqual(result.problems, [], "no unhandled rejection and no TypeError");
         assert.strictEqual(result.atImport, 0, "importing the package registered resources");
-        for (const type of [
-            "kubernetes:apps/v1:Deployment",
-            "kubernetes:core/v1:Service",
-            "pulumi-nodejs:dynamic/dsm:RedisStreamGroups",
-        ]) {
+        assert.strictEqual(result.host, "redis.dsm.svc.cluster.local");
+        for (const type of ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service"]) {
             assert.ok(result.types.includes(type), `${type} is registered`);
         }
         for (const name of ["DsmRedis", "DSM_REDIS_DEFAULTS", "InvalidArgumentsError", "RedisStreamGroups"]) {
             assert.ok(result.exports.includes(name), `${name} is exported`);
         }
-        // The provider serialized from the package's built code runs on its own: its check refuses port 0.
-        assert.deepStrictEqual(
-            result.failures.map((f) => f.property),
-            ["connection.port"],
-        );
+        // Both providers serialized from the installed package and run on their own: each check refuses port 0.
+        assert.deepStrictEqual(result.failures, {
+            "pulumi-nodejs:dynamic/dsm:RedisAclUsers": ["connection.port"],
+            "pulumi-nodejs:dynamic/dsm:RedisStreamGroups": ["connection.port"],
+        });
+        assert.match(run.stderr + run.stdout, /RandomPassword of ACL user "billing" has no result/);
     });
 
     it("types the arguments: a program that passes a wrong type does not compile", () => {
@@ -141,6 +138,7 @@ pulumi.runtime
                 moduleResolution: "node16",
                 target: "ES2022",
                 noEmit: true,
+                types: [],
             },
         };
         // One compilation of both files: the good one compiles cleanly, the bad one fails on the wrong types.

@@ -25,7 +25,7 @@ export interface Provisioning {
 export function buildProvisioning(
     context: BuildContext,
     target: { host: pulumi.Output<string>; namespace: pulumi.Output<string>; service: pulumi.Output<string> },
-    adminPassword: pulumi.Output<string>,
+    adminPassword: pulumi.Output<string | undefined>,
     aclRules: pulumi.Output<AclRule[]>,
     cluster: ClusterAccess,
     after: pulumi.Resource[],

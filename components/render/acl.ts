@@ -61,6 +61,13 @@ export function commandsFor(roles: readonly Role[]): string[] {
     return [...new Set([...CONNECTION_COMMANDS, ...roles.flatMap((role) => ROLE_COMMANDS[role])])];
 }
 
+/**
+ * A user's password as the ACL file takes it: its SHA-256 in hex, or NO_PASSWORD where none was produced (a
+ * RandomPassword without a result, as under test mocks that echo their inputs), which leaves the user unable to log in.
+ */
+export type PasswordHash = string | typeof NO_PASSWORD;
+export const NO_PASSWORD = null;
+
 export function sha256Hex(password: string): string {
     // Stryker disable next-line StringLiteral: an empty encoding is Node's default, which is utf8
     return createHash("sha256").update(password, "utf8").digest("hex");
@@ -150,24 +157,25 @@ export interface AclRule {
  */
 export function aclRules(
     users: readonly ServiceUser[],
-    passwordHashes: Readonly<Record<string, string>>,
+    passwordHashes: Readonly<Record<string, PasswordHash>>,
     systemUsers: readonly SystemUser[] = [],
 ): AclRule[] {
-    const hashOf = (name: string): string => {
+    /** `on #hash`, or `off resetpass` for a user that has no password (NO_PASSWORD): it cannot log in at all. */
+    const login = (name: string): string[] => {
         const hash = passwordHashes[name];
+        if (hash === NO_PASSWORD) return ["off", "resetpass"];
         // Stryker disable next-line StringLiteral: any text in place of a missing hash fails the same test
         if (!/^[0-9a-f]{64}$/.test(hash ?? "")) {
             throw new Error(`no SHA-256 password hash for ACL user ${JSON.stringify(name)}`);
         }
-        return hash;
+        return ["on", `#${hash}`];
     };
     return [
         { user: "default", rules: ["off", "resetpass", `~${KEY_PATTERN}`, "resetchannels", "+@all", "-@dangerous"] },
         {
             user: ADMIN_USER,
             rules: [
-                "on",
-                `#${hashOf(ADMIN_USER)}`,
+                ...login(ADMIN_USER),
                 `~${KEY_PATTERN}`,
                 "resetchannels",
                 "+@all",
@@ -181,8 +189,7 @@ export function aclRules(
         ...systemUsers.map((user) => ({
             user,
             rules: [
-                "on",
-                `#${hashOf(user)}`,
+                ...login(user),
                 `~${KEY_PATTERN}`,
                 "resetchannels",
                 "-@all",
@@ -192,8 +199,7 @@ export function aclRules(
         ...users.map((user) => ({
             user: user.name,
             rules: [
-                "on",
-                `#${hashOf(user.name)}`,
+                ...login(user.name),
                 `~${KEY_PATTERN}`,
                 "resetchannels",
                 "-@all",
@@ -206,7 +212,7 @@ export function aclRules(
 /** The ACL file Redis loads at start: one `user` line per rule. */
 export function renderAclFile(
     users: readonly ServiceUser[],
-    passwordHashes: Readonly<Record<string, string>>,
+    passwordHashes: Readonly<Record<string, PasswordHash>>,
     systemUsers: readonly SystemUser[] = [],
 ): string {
     return aclRules(users, passwordHashes, systemUsers)

@@ -6,6 +6,7 @@ import {
     METRICS_USER,
     RETENTION_USER,
     SYSTEM_USER_COMMANDS,
+    NO_PASSWORD,
     ServiceUser,
     aclRules,
     renderAclFile,
@@ -51,6 +52,16 @@ describe("the ACL renderer", () => {
                 `user ${ADMIN_USER} on #${given[ADMIN_USER]} ~dsm:* resetchannels +@all -@dangerous +info +acl|setuser +acl|deluser`,
             ),
         );
+    });
+
+    it("writes a user that has no password (NO_PASSWORD) off, with its rules kept, so that it cannot log in", () => {
+        const given = { ...hashes(ALL), "sprint-service": NO_PASSWORD, [ADMIN_USER]: NO_PASSWORD };
+        const rules = Object.fromEntries(
+            aclRules(USERS, given, [RETENTION_USER, METRICS_USER]).map((r) => [r.user, r.rules]),
+        );
+        assert.deepStrictEqual(rules["sprint-service"].slice(0, 4), ["off", "resetpass", "~dsm:*", "resetchannels"]);
+        assert.deepStrictEqual(rules[ADMIN_USER].slice(0, 3), ["off", "resetpass", "~dsm:*"]);
+        assert.deepStrictEqual(rules["project-orchestrator"].slice(0, 2), ["on", `#${given["project-orchestrator"]}`]);
     });
 
     it("refuses a user without a hash, or with a hash that is not 64 lower-case hex characters, naming the user", () => {
