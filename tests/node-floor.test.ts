@@ -1,6 +1,8 @@
 /**
- * The Node.js floor is true: `engines.node` is the highest floor of every locked package, .ci/run and README use that
- * number, and an older Node gets one sentence from the scripts and the program, not a crash in a dependency.
+ * The Node.js floors are true. `engines.node`, what a consumer of the package (or of the policy pack) is held to, is
+ * the highest floor in its runtime tree: the locked packages its `dependencies` reach. `devEngines`, what developing
+ * here needs (npm refuses to run scripts below it, .ci/run installs it), is the highest floor of every locked package.
+ * An older Node gets one sentence from the scripts and the program, not a crash in a dependency.
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
@@ -16,50 +18,103 @@ const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8
 interface LockedPackage {
     readonly version?: string;
     readonly engines?: { readonly node?: string };
+    readonly dependencies?: Record<string, string>;
+    readonly optionalDependencies?: Record<string, string>;
 }
 
-/** The highest floor among the locked packages, and which package sets it. */
-function lockedFloor(): { floor: string; setBy: string } {
-    const packages = (JSON.parse(read("package-lock.json")) as { packages: Record<string, LockedPackage> }).packages;
-    let best = { floor: "0.0.0", setBy: "(none)" };
-    for (const [where, pkg] of Object.entries(packages)) {
-        const range = pkg.engines?.node;
-        if (range === undefined || where === "" || where === "policy") continue;
-        const floor = semver.minVersion(range)?.version;
-        if (floor !== undefined && semver.gt(floor, best.floor)) best = { floor, setBy: where };
+interface Floor {
+    readonly floor: string;
+    readonly setBy: string;
+}
+
+const LOCKED = (JSON.parse(read("package-lock.json")) as { packages: Record<string, LockedPackage> }).packages;
+
+function higher(best: Floor, where: string, pkg: LockedPackage): Floor {
+    const range = pkg.engines?.node;
+    const floor = range === undefined ? undefined : semver.minVersion(range)?.version;
+    return floor !== undefined && semver.gt(floor, best.floor) ? { floor, setBy: where } : best;
+}
+
+/** Where Node finds `name` when `from` (a lock path such as node_modules/a) requires it: the nearest node_modules. */
+function resolveLocked(from: string, name: string): string | undefined {
+    for (let dir = from; ;) {
+        const candidate = `${dir === "" ? "" : `${dir}/`}node_modules/${name}`;
+        if (LOCKED[candidate] !== undefined) return candidate;
+        if (dir === "") return undefined;
+        const parent = dir.lastIndexOf("/node_modules/");
+        dir = parent < 0 ? "" : dir.slice(0, parent);
+    }
+}
+
+/** The highest floor among the packages that `root` (a lock path: "" or "policy") needs at run time. */
+function runtimeFloor(root: string): Floor {
+    let best: Floor = { floor: "0.0.0", setBy: "(none)" };
+    const seen = new Set<string>();
+    const pending = Object.keys(LOCKED[root].dependencies ?? {}).map((name) => [root, name]);
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+        const where = resolveLocked(next[0], next[1]);
+        if (where === undefined || seen.has(where)) continue;
+        seen.add(where);
+        const pkg = LOCKED[where];
+        best = higher(best, where, pkg);
+        for (const name of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }))
+            pending.push([where, name]);
     }
     return best;
 }
 
-describe("the Node.js floor", () => {
-    const { floor, setBy } = lockedFloor();
+/** The highest floor among every locked package, development tools included. */
+function developmentFloor(): Floor {
+    return Object.entries(LOCKED)
+        .filter(([where]) => where !== "" && where !== "policy")
+        .reduce((best, [where, pkg]) => higher(best, where, pkg), { floor: "0.0.0", setBy: "(none)" });
+}
 
-    it("is the highest floor of every locked package, in both package.json files", () => {
-        // Today @inquirer's prompts (Stryker's, for npm run test:mutation) need 22.22.2; the program's own highest need
-        // is undici's 22.19, through @kubernetes/client-node.
-        assert.match(setBy, /^node_modules\/@inquirer\//, "the floor today comes from @inquirer, via Stryker");
-        for (const manifest of ["package.json", "policy/package.json"]) {
-            const range = (JSON.parse(read(manifest)) as { engines: { node: string } }).engines.node;
-            assert.strictEqual(range, `>=${floor}`, `${manifest} engines.node`);
-        }
+interface Manifest {
+    readonly engines: { readonly node: string };
+    readonly devEngines?: { readonly runtime: { readonly name: string; readonly version: string } };
+}
+
+describe("the Node.js floors", () => {
+    const { floor } = runtimeFloor("");
+    const manifest = JSON.parse(read("package.json")) as Manifest;
+
+    it("holds a consumer of the package to its runtime tree's highest floor, not the development tools'", () => {
+        const runtime = runtimeFloor("");
+        // Today undici (through @kubernetes/client-node) needs 22.19; Stryker's prompts need more, but only here.
+        assert.match(runtime.setBy, /node_modules\/undici$/, "the consumers' floor today comes from undici");
+        assert.strictEqual(manifest.engines.node, `>=${runtime.floor}`, "package.json engines.node");
+        assert.ok(semver.lt(runtime.floor, developmentFloor().floor), "the development floor is kept apart");
     });
 
-    it("is a version every locked package accepts", () => {
-        const packages = (JSON.parse(read("package-lock.json")) as { packages: Record<string, LockedPackage> })
-            .packages;
-        const refusing = Object.entries(packages)
-            .filter(([, pkg]) => pkg.engines?.node !== undefined && !semver.satisfies(floor, pkg.engines.node))
+    it("holds a consumer of the policy pack to the pack's runtime tree's floor", () => {
+        const pack = JSON.parse(read("policy/package.json")) as Manifest;
+        assert.strictEqual(pack.engines.node, `>=${runtimeFloor("policy").floor}`, "policy/package.json engines.node");
+    });
+
+    it("holds development to every locked package's highest floor, in devEngines", () => {
+        const development = developmentFloor();
+        assert.deepStrictEqual(manifest.devEngines?.runtime, {
+            name: "node",
+            version: `>=${development.floor}`,
+            onFail: "error",
+        });
+        const refusing = Object.entries(LOCKED)
+            .filter(
+                ([, pkg]) => pkg.engines?.node !== undefined && !semver.satisfies(development.floor, pkg.engines.node),
+            )
             .map(([where, pkg]) => `${where} (${pkg.engines?.node})`);
-        assert.deepStrictEqual(refusing, []);
+        assert.deepStrictEqual(refusing, [], "every locked package accepts the development floor");
     });
 
-    it("is what .ci/run and README say: .ci/run reads it from package.json, README names it", () => {
+    it("is what .ci/run and README say: .ci/run reads devEngines, README names both floors", () => {
         const ci = read(".ci/run");
-        assert.match(ci, /engines\.node/);
+        assert.match(ci, /devEngines\.runtime\.version/);
         assert.doesNotMatch(ci, /\b22\.\d+/, ".ci/run writes no Node version of its own");
         const readme = read("README.md");
-        assert.ok(readme.includes(`Node.js ${semver.major(floor)}.${semver.minor(floor)}`), "README names the floor");
-        assert.doesNotMatch(readme, /Node\.js 22\.12/);
+        const named = (version: string) => `Node.js ${semver.major(version)}.${semver.minor(version)}`;
+        assert.ok(readme.includes(named(floor)), "README names the consumers' floor");
+        assert.ok(readme.includes(named(developmentFloor().floor)), "README names the development floor");
     });
 
     it("judges a version against the floor", () => {
