@@ -6,6 +6,9 @@
 import Ajv from "ajv";
 import type { Policy } from "@pulumi/policy";
 
+/** The engine's enforcement levels (pulumi/pulumi apitype.EnforcementLevel). */
+const LEVELS: readonly string[] = ["advisory", "mandatory", "remediate", "disabled"];
+
 export class PolicyConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
         super(`The policy pack config is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -29,12 +32,9 @@ export function policyConfigProblems(
             continue;
         }
         const { enforcementLevel, ...properties } = given;
-        if (
-            enforcementLevel !== undefined &&
-            !["advisory", "mandatory", "disabled"].includes(String(enforcementLevel))
-        ) {
+        if (enforcementLevel !== undefined && !LEVELS.includes(String(enforcementLevel))) {
             problems.push(
-                `${name}: enforcementLevel ${JSON.stringify(enforcementLevel)} is not one of advisory, mandatory, disabled`,
+                `${name}: enforcementLevel ${JSON.stringify(enforcementLevel)} is not one of ${LEVELS.join(", ")}`,
             );
         }
         const schema = policy.configSchema;

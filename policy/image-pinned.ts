@@ -122,6 +122,7 @@ export const imagePinned: ResourceValidationPolicy = {
     name: "image-pinned",
     description:
         "Every container image (containers, init and ephemeral, of every workload kind and its Patch) is a valid reference pinned by a tag other than latest or by a digest, from allowedImages.",
+    remediationSteps: `Set the image the message names to a pinned reference: ${IMAGE_FORM}. Where requireDigest is on, pin it by digest: a reference ending in @sha256:<64 lower-case hex characters>. An image outside allowedImages needs an image matching one of its patterns, or its pattern added to allowedImages.`,
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

@@ -142,6 +142,8 @@ export const noDefaultNamespace: ResourceValidationPolicy = {
     name: "no-default-namespace",
     description:
         "Namespaced Kubernetes objects are placed in a namespace other than default, explicitly or by their provider.",
+    remediationSteps:
+        'Set metadata.namespace (or the provider\'s namespace) to a namespace other than "default", e.g. "dsm", and other than any of disallowedNamespaces.',
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

@@ -402,10 +402,25 @@ export function checkPodSecurityRestricted(
     return new PodSecurityChecker(workload).run();
 }
 
+/**
+ * What to change, control by control, in the words of the messages (each message's "expected …" is one of these), so
+ * that the remediation shown beside a violation says the same thing as the violation.
+ */
+const POD_SECURITY_REMEDIATION = [
+    "Change the field the message names to what it expects. The restricted profile wants:",
+    'the pod\'s securityContext.runAsNonRoot true (or unset on containers when the pod sets true), and seccompProfile.type "RuntimeDefault" or "Localhost";',
+    'on every container, securityContext.allowPrivilegeEscalation false, capabilities.drop ["ALL"] with capabilities.add only NET_BIND_SERVICE, privileged false or unset, runAsUser a non-zero uid, e.g. 999, procMount "Default" or unset;',
+    "hostNetwork, hostPID, hostIPC and Windows hostProcess false or unset; every hostPort 0 or unset; a probe's or lifecycle handler's host unset (the pod's own IP);",
+    `volumes of one of ${[...RESTRICTED_VOLUME_SOURCES].join(", ")}; sysctls one of ${[...SAFE_SYSCTLS].join(", ")};`,
+    `seLinuxOptions.type unset or one of ${[...SELINUX_TYPES].filter((t) => t).join(", ")}, its user and role unset;`,
+    'AppArmor "RuntimeDefault", "Localhost" or unset (as an annotation, "runtime/default" or "localhost/<profile>").',
+].join(" ");
+
 export const podSecurityRestricted: ResourceValidationPolicy = {
     name: "pod-security-restricted",
     description:
         "Pod templates of every workload kind meet the Pod Security Standards restricted profile, as the admission controller (policy v1.37) judges it.",
+    remediationSteps: POD_SECURITY_REMEDIATION,
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

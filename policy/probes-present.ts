@@ -44,6 +44,8 @@ export const probesPresent: ResourceValidationPolicy = {
     name: "probes-present",
     description:
         "Containers of Deployments, StatefulSets, DaemonSets, ReplicaSets and ReplicationControllers have readiness and liveness probes.",
+    remediationSteps:
+        "Give every container of a long-running workload the probes the message names (requiredProbes: by default a readinessProbe and a livenessProbe), each an exec, httpGet, tcpSocket or grpc probe.",
     enforcementLevel: "advisory",
     configSchema: {
         properties: {

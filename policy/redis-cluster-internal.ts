@@ -121,6 +121,8 @@ export function toStackResource(resource: PolicyResource): StackResource {
 export const redisClusterInternal: StackValidationPolicy = {
     name: "redis-cluster-internal",
     description: "A Service that selects Redis pods is ClusterIP with no externalIPs, never NodePort or LoadBalancer.",
+    remediationSteps:
+        'Set the Service\'s spec.type to "ClusterIP" (or unset); reach Redis from outside with kubectl port-forward. Remove spec.externalIPs: no externalIPs.',
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

@@ -115,6 +115,7 @@ export const resourcesBounded: ResourceValidationPolicy = {
     name: "resources-bounded",
     description:
         "Every container (and init container) has cpu and memory requests and limits: positive Kubernetes quantities, requests <= limits <= maxCpu/maxMemory, compared exactly.",
+    remediationSteps: `Give every container and init container cpu and memory requests and limits under resources: for cpu a positive quantity such as ${QUANTITY_EXAMPLES.cpu}, for memory a positive quantity such as ${QUANTITY_EXAMPLES.memory}; each a request at most the limit; each a limit at most maxCpu and maxMemory of the pack's config (by default a limit at most ${RESOURCES_BOUNDED_DEFAULTS.maxCpu} for cpu, a limit at most ${RESOURCES_BOUNDED_DEFAULTS.maxMemory} for memory).`,
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

@@ -101,8 +101,10 @@ export async function runPolicies(
     const violations: Violation[] = [];
     for (const policy of policies) {
         const policyConfig = config[policy.name] ?? {};
-        const level = String(policyConfig.enforcementLevel ?? policy.enforcementLevel ?? "advisory");
-        if (level === "disabled") continue;
+        const given = String(policyConfig.enforcementLevel ?? policy.enforcementLevel ?? "advisory");
+        if (given === "disabled") continue;
+        // As the policy server does: a validation that still fails at remediate is reported as mandatory.
+        const level = given === "remediate" ? "mandatory" : given;
         const report =
             (urn?: string): ReportViolation =>
             (message: string, reportedUrn?: string) =>

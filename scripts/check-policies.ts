@@ -9,10 +9,15 @@ import { checkStackFile, formatCheck } from "./lib/check-policies";
 import { REPO_ROOT } from "./lib/repo-root";
 import { parseArgs, reportFailure } from "./lib/stack-command";
 import { PreflightError } from "./lib/preflight";
-import type { PolicyConfig } from "../policy/run-policies";
+import { PolicyConfigError } from "../policy/config-schema";
+import { EffectiveConfig, loadPolicyPackConfig } from "../policy/pack-config";
+import { policies } from "../policy/policies";
 
-/** A `--policy-config` file: its absence or broken JSON is said in a sentence, not a stack trace. */
-function readPolicyConfig(file: string): PolicyConfig {
+/**
+ * A `--policy-config` file, read as the engine reads a `--policy-pack-config` file (policy/pack-config.ts): its
+ * absence, broken JSON or a value the engine would refuse is said in a sentence naming it, not a stack trace.
+ */
+function readPolicyConfig(file: string): EffectiveConfig {
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
@@ -20,10 +25,15 @@ function readPolicyConfig(file: string): PolicyConfig {
         throw new PreflightError([`Cannot read the policy config ${file} (--policy-config): there is no such file.`]);
     }
     try {
-        return JSON.parse(text) as PolicyConfig;
+        return loadPolicyPackConfig(policies, text);
     } catch (error) {
+        if (!(error instanceof PolicyConfigError)) throw error;
         throw new PreflightError([
-            `The policy config ${file} (--policy-config) is not JSON: ${(error as Error).message}. Expected an object of policy name to its config, as policy/config.example.json.`,
+            [
+                `The policy config ${file} (--policy-config) is refused:`,
+                ...error.problems.map((p) => `  - ${p}`),
+                "Expected an object of policy name to an enforcement level or to its config, as policy/config.example.json.",
+            ].join("\n"),
         ]);
     }
 }
@@ -34,7 +44,7 @@ async function main(): Promise<number> {
         const { stackName, policyConfig } = parseArgs(process.argv.slice(2), process.env);
         const stackFile = path.join(REPO_ROOT, `Pulumi.${stackName}.yaml`);
         if (!fs.existsSync(stackFile)) throw new PreflightError([`There is no ${path.basename(stackFile)} to check.`]);
-        const config = policyConfig === undefined ? {} : readPolicyConfig(policyConfig);
+        const config = policyConfig === undefined ? loadPolicyPackConfig(policies, "") : readPolicyConfig(policyConfig);
         const check = await checkStackFile(stackFile, config);
         write(formatCheck(stackName, check));
         return check.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;

@@ -11,8 +11,8 @@ import { Environment, MISSING_CLI, PreflightError, kubeconfigProblem, passphrase
 import { REPO_ROOT } from "./repo-root";
 
 /**
- * The policy pack every preview, deploy and integration run enforces: policy/, or what DSM_POLICY_PACK names (the
- * engine tier names a launcher of the same pack, as it has no Node.js language host; README, "The engine tier").
+ * The policy pack every preview, deploy and integration run enforces: policy/ (built by `npm ci`, or
+ * `npm run build -w policy`), or the pack folder DSM_POLICY_PACK names.
  */
 export const POLICY_PACK = process.env.DSM_POLICY_PACK ?? path.join(REPO_ROOT, "policy");
 export const DEFAULT_STACK = "dev";
@@ -131,11 +131,12 @@ export function parseArgs(
     let yes = false;
     for (let i = 0; i < argv.length; i++) {
         if (argv[i] === "--stack") stackName = argv[++i] ?? stackName;
-        else if (argv[i] === "--policy-config") policyConfig = argv[++i];
+        // The engine's own name for the same file is accepted too, so a command can be copied from one to the other.
+        else if (argv[i] === "--policy-config" || argv[i] === "--policy-pack-config") policyConfig = argv[++i];
         else if (argv[i] === "--yes") yes = true;
         else
             throw new PreflightError([
-                `Unknown argument ${JSON.stringify(argv[i])}. Accepted: --stack NAME (default ${DEFAULT_STACK}), --policy-config FILE, --yes (destroy without asking).`,
+                `Unknown argument ${JSON.stringify(argv[i])}. Accepted: --stack NAME (default ${DEFAULT_STACK}), --policy-config FILE (or --policy-pack-config FILE), --yes (destroy without asking).`,
             ]);
     }
     return { stackName, policyConfig, yes };

@@ -61,7 +61,7 @@ describe("policy config schemas", () => {
         [
             "an unknown enforcement level",
             { "image-pinned": { enforcementLevel: "strict" } },
-            /^image-pinned: enforcementLevel "strict" is not one of advisory, mandatory, disabled/,
+            /^image-pinned: enforcementLevel "strict" is not one of advisory, mandatory, remediate, disabled/,
         ],
     ];
     for (const [what, config, message] of cases) {
