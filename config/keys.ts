@@ -87,7 +87,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         kind: "text",
         default: d.resources.limits.memory,
         description:
-            "Memory limit of the redis container; sets maxmemory (92 MiB for 200Mi, see below); at least 48Mi (32Mi without persistence).",
+            "Memory limit of the redis container; sets maxmemory (92 MiB for 200Mi, see docs/how-it-works.md); at least 48Mi (32Mi without persistence).",
     },
     {
         key: "stream",

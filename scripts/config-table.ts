@@ -1,12 +1,17 @@
 /**
- * `npm run docs:config-table`: rewrites README's config table from CONFIG_KEYS (config/keys.ts), between its markers.
- * tests/readme.test.ts fails when the two differ, so a new key is documented by running this.
+ * `npm run docs:config`: rewrites what CONFIG_KEYS (config/keys.ts) determines outside the code: README's config table,
+ * between its markers, and Pulumi.yaml's `config:` block. tests/readme.test.ts fails when either differs, so a new key
+ * is documented and declared by running this.
  */
 import * as fs from "fs";
+import * as yaml from "js-yaml";
 import * as path from "path";
 import { CONFIG_KEYS } from "../config/keys";
+import { PROJECT_CONFIG_MARKER, projectConfig } from "../config/project-config";
+import { REPO_ROOT } from "./lib/repo-root";
 
-const README = path.join(__dirname, "..", "README.md");
+const README = path.join(REPO_ROOT, "README.md");
+const PROJECT = path.join(REPO_ROOT, "Pulumi.yaml");
 const START = "<!-- config-table: start (tests/readme.test.ts checks this table against CONFIG_KEYS) -->";
 const END = "<!-- config-table: end -->";
 
@@ -17,3 +22,7 @@ if (before === text || after === undefined) throw new Error(`README.md lacks the
 const rows = CONFIG_KEYS.map((k) => `| \`${k.key}\` | \`${k.default}\` | ${k.description} |`);
 const table = ["| key | default | meaning |", "| --- | --- | --- |", ...rows].join("\n");
 fs.writeFileSync(README, `${before}${START}\n\n${table}\n\n${END}${after}`);
+
+const project = fs.readFileSync(PROJECT, "utf8").split(PROJECT_CONFIG_MARKER)[0].trimEnd();
+const block = yaml.dump({ config: projectConfig() }, { indent: 4, lineWidth: 120, quotingType: '"' });
+fs.writeFileSync(PROJECT, `${project}\n${PROJECT_CONFIG_MARKER}\n${block}`);

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { CONFIG_KEYS } from "../config/keys";
+import { PROJECT_CONFIG_MARKER, isDeclared, projectConfig } from "../config/project-config";
 import { only, runProgram } from "./helpers/program";
 import { REPO_ROOT } from "../scripts/lib/repo-root";
 
@@ -21,26 +22,47 @@ describe("documented configuration", () => {
         );
     });
 
-    it("Pulumi.dev.yaml shows every key, and the program accepts it as it is", async () => {
+    it("Pulumi.yaml declares every key that has a default, with the table's type, default and meaning", () => {
+        const project = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
+        const doc = yaml.load(project) as { config: Record<string, unknown> };
+        assert.deepStrictEqual(doc.config, projectConfig());
+        const [, generated] = project.split(PROJECT_CONFIG_MARKER);
+        assert.ok(
+            generated?.trimStart().startsWith("config:"),
+            "the block follows its marker, as docs:config writes it",
+        );
+        // The keys it cannot declare are named in its comments.
+        for (const key of CONFIG_KEYS.filter((k) => !isDeclared(k))) {
+            assert.ok(
+                project.split(PROJECT_CONFIG_MARKER)[0].includes(key.key),
+                `Pulumi.yaml does not mention ${key.key}`,
+            );
+        }
+        assert.deepStrictEqual(
+            Object.keys(doc.config),
+            CONFIG_KEYS.filter(isDeclared).map((k) => k.key),
+        );
+    });
+
+    it("the program accepts the declared defaults as the engine passes them, and builds the design's bus", async () => {
+        // The engine hands a default to the program as text: booleans as "true", integers as digits.
+        const config = Object.fromEntries(Object.entries(projectConfig()).map(([k, v]) => [k, String(v.default)]));
+        const run = await runProgram(config);
+        assert.strictEqual(only(run, "kubernetes:core/v1:Service").inputs.metadata.name, "redis");
+        assert.strictEqual(
+            only(run, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0].image,
+            "redis:7.2-alpine",
+        );
+    });
+
+    it("Pulumi.dev.yaml holds only what the dev stack sets differently from a default", () => {
         const doc = yaml.load(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")) as {
             config: Record<string, unknown>;
         };
-        const config = Object.fromEntries(
-            Object.entries(doc.config).map(([k, v]) => [k.replace(/^dsm-redis:/, ""), String(v)]),
+        const declared = projectConfig();
+        const restated = Object.entries(doc.config ?? {}).filter(
+            ([k, v]) => String(declared[k.replace(/^dsm-redis:/, "")]?.default) === String(v),
         );
-        // Secret keys cannot be shown in plaintext; storageClass's default is "unset". Both are named in comments.
-        const optional = new Set(
-            CONFIG_KEYS.filter((k) => k.kind === "secret-json" || k.default.startsWith("(")).map((k) => k.key),
-        );
-        assert.deepStrictEqual(
-            Object.keys(config).sort(),
-            CONFIG_KEYS.map((k) => k.key)
-                .filter((k) => !optional.has(k))
-                .sort(),
-        );
-        const text = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8");
-        for (const key of optional) assert.ok(text.includes(key), `Pulumi.dev.yaml does not mention ${key}`);
-        const run = await runProgram(config);
-        assert.strictEqual(only(run, "kubernetes:core/v1:Service").inputs.metadata.name, "redis");
+        assert.deepStrictEqual(restated, [], "keys restated at their default");
     });
 });
