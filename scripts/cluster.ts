@@ -1,7 +1,7 @@
 /**
  * `npm run cluster:up` and `npm run cluster:down`: a local Kubernetes control plane (etcd, kube-apiserver,
  * kube-controller-manager, kube-scheduler, KWOK with one node, and the node agent's stand-in Redis), on loopback only,
- * in DSM_CLUSTER_DIR (default ~/.cache/dsm-redis/cluster). See README, "The local cluster".
+ * in DSM_CLUSTER_DIR (default ~/.cache/dsm-redis/cluster). See docs/testing.md, "The local cluster".
  */
 import "./lib/require-node";
 import * as path from "path";
