@@ -16,6 +16,9 @@ export function engineWorld(): { cluster: ClusterState; engine: LocalEngine } {
     return world;
 }
 
+/** The namespace of the bus that tests/engine/installed-package.test.ts deploys from the packed tarball. */
+export const CONSUMER_NAMESPACE = "consumer-bus";
+
 /** The stack config files the tier writes beside Pulumi.yaml, removed when it ends. */
 export const TIER_STACKS = /^Pulumi\.engine-[a-z0-9-]+\.yaml$/;
 
@@ -26,11 +29,13 @@ function removeTierStackFiles(): void {
 before(async function () {
     this.timeout(1_800_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsm-engine-"));
-    const cluster = await startCluster(path.join(dir, "cluster"));
+    // Two namespaces whose Redis pods lead to the node agent's redis-server: the project's stacks use dsm, the
+    // consumer program that installs the package uses its own, so that neither meets the other's leftovers.
+    const cluster = await startCluster(path.join(dir, "cluster"), { redisNamespaces: ["dsm", CONSUMER_NAMESPACE] });
     world = { cluster, engine: prepareEngine(path.join(dir, "engine"), cluster.kubeconfig) };
     const v = world.engine.versions;
     process.stdout.write(
-        `      cluster up in ${cluster.startSeconds.toFixed(1)} s; pulumi ${v.cli}, kubernetes plugin ${v.kubernetesPlugin} installed as ${v.kubernetesSdk}\n`,
+        `      cluster up in ${cluster.startSeconds.toFixed(1)} s; pulumi ${v.cli}, language host ${v.languageHost}, kubernetes plugin ${v.kubernetesPlugin} installed as ${v.kubernetesSdk}, random plugin ${v.randomPlugin} installed as ${v.randomSdk}\n`,
     );
 });
 

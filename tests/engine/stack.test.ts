@@ -1,7 +1,7 @@
 /**
  * The project's own commands on the real engine and the local control plane: preview with the policy pack, deploy,
  * verify, a no-op deploy, config changes, a policy violation, a bad config value, and destroy. Each command runs as a
- * user runs it, `npm run …`, with the tier's environment (README, "The engine tier").
+ * user runs it, `npm run …`, with the tier's environment (docs/testing.md, "The engine tier").
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
@@ -278,7 +278,6 @@ describe("the project's commands on the real engine", function () {
             "PULUMI_SKIP_UPDATE_CHECK",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION",
             "KUBECONFIG",
-            "DSM_POLICY_PACK",
         ].map((key) => `export ${key}='${env[key] ?? ""}'`);
         fs.writeFileSync(
             script,

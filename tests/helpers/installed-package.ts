@@ -7,6 +7,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { linkTree } from "../../scripts/lib/project-copy";
 import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
 const TSC = require.resolve("typescript/bin/tsc");
@@ -39,18 +40,40 @@ export function packPackage(dir: string): PackedPackage {
 }
 
 /**
+ * The policy pack as an organisation gets it: `npm pack` of policy/ (its prepack step compiles it with the grammar it
+ * needs), unpacked into `dir/pack` with its dependencies beside it, outside the repository. Returns the pack's folder,
+ * for `pulumi preview --policy-pack`.
+ */
+export function installPackedPolicyPack(dir: string): string {
+    const out = execFileSync("npm", ["pack", "--json", "--pack-destination", dir], {
+        cwd: path.join(REPO_ROOT, "policy"),
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    const [packed] = JSON.parse(out) as Array<{ filename: string }>;
+    const pack = path.join(dir, "pack");
+    fs.mkdirSync(pack);
+    execFileSync("tar", ["-xzf", path.join(dir, packed.filename), "-C", pack, "--strip-components=1"]);
+    // The locked dependencies, as `npm install` in the pack's folder would leave them: the root's, then the pack's own.
+    linkTree(path.join(REPO_ROOT, "node_modules"), path.join(pack, "node_modules"));
+    fs.rmSync(path.join(pack, "node_modules", "@dsm"), { recursive: true, force: true });
+    const own = path.join(REPO_ROOT, "policy", "node_modules");
+    for (const name of fs.existsSync(own) ? fs.readdirSync(own) : []) {
+        if (name === ".bin") continue;
+        fs.rmSync(path.join(pack, "node_modules", name), { recursive: true, force: true });
+        linkTree(path.join(own, name), path.join(pack, "node_modules", name));
+    }
+    return pack;
+}
+
+/**
  * A consumer folder with `tarball` unpacked at node_modules/dsm-redis and the repository's installed dependencies
  * beside it (hard links where the file system allows, else copies), as `npm install dsm-redis` would leave them.
  */
 export function installTarball(tarball: string, consumer: string): string {
     const modules = path.join(consumer, "node_modules");
     fs.mkdirSync(consumer, { recursive: true });
-    try {
-        execFileSync("cp", ["-al", path.join(REPO_ROOT, "node_modules"), modules], { stdio: "ignore" });
-    } catch {
-        fs.rmSync(modules, { recursive: true, force: true });
-        execFileSync("cp", ["-a", path.join(REPO_ROOT, "node_modules"), modules], { stdio: "ignore" });
-    }
+    linkTree(path.join(REPO_ROOT, "node_modules"), modules);
     // The workspace links point into the source tree, which an installed package never sees.
     fs.rmSync(path.join(modules, "@dsm"), { recursive: true, force: true });
     fs.rmSync(path.join(modules, ".bin"), { recursive: true, force: true });

@@ -4,7 +4,7 @@ set -euo pipefail
 pinned=1b5949891b3cefcb9974752b24a5ecef0acc86c8
 src=${DSM_PULUMI_SOURCE:-${DSM_TOOLS_CACHE:-$HOME/.cache/dsm-redis/tools}/../src/pulumi}
 fail() {
-    echo "tools/pulumi-language-nodejs: $1; put sdk/, pkg/ and proto/ of github.com/pulumi/pulumi at commit $pinned there, with the commit in .commit (tools/README.md, \"The Pulumi source tree\"), or set DSM_PULUMI_SOURCE" >&2
+    echo "tools/pulumi-language-nodejs: $1; put sdk/, pkg/ and proto/ of github.com/pulumi/pulumi at commit $pinned there, with the commit in .commit (tools/README.md, \"Source trees\"), or set DSM_PULUMI_SOURCE" >&2
     exit 3
 }
 [ -f "$src/sdk/nodejs/cmd/pulumi-language-nodejs/go.mod" ] || fail "no Pulumi source tree at $src"

@@ -1,7 +1,9 @@
 /**
- * The real Pulumi engine for the engine tier: the CLI built from its Go module, the Kubernetes plugin built from its
- * module (v4.25.0's commit, installed as the version the SDK asks for), and two STAND-INS named in README: the random
- * plugin (stand-ins/random-provider.ts) and the launcher of the policy pack (stand-ins/dsm-redis-policies).
+ * The real Pulumi engine for the engine tier: the CLI built from its Go module, the Node.js language host built from
+ * Pulumi's source (tools/pulumi-language-nodejs), the Kubernetes plugin built from its module (v4.25.0's commit,
+ * installed as the version the SDK asks for) and the random plugin built from pulumi-random's source
+ * (tools/pulumi-random, likewise installed as the SDK's version). The policy pack runs through the language host, as
+ * for a user.
  * Everything lives in a temp folder: PULUMI_HOME, a file backend, and nothing is downloaded.
  */
 import { execFileSync } from "child_process";
@@ -10,14 +12,18 @@ import * as path from "path";
 import { builtTools } from "../built-tools";
 import { REPO_ROOT } from "../repo-root";
 
-/** The engine tier's stand-ins (test fixtures, named in README). */
-const STAND_INS = path.join(REPO_ROOT, "tests", "engine", "stand-ins");
-
 export interface LocalEngine {
     readonly dir: string;
     /** The environment for the CLI and for `npm run` commands that drive it. */
     readonly env: NodeJS.ProcessEnv;
-    readonly versions: { readonly cli: string; readonly kubernetesPlugin: string; readonly kubernetesSdk: string };
+    readonly versions: {
+        readonly cli: string;
+        readonly languageHost: string;
+        readonly kubernetesPlugin: string;
+        readonly kubernetesSdk: string;
+        readonly randomPlugin: string;
+        readonly randomSdk: string;
+    };
 }
 
 function lockedVersion(name: string): string {
@@ -27,52 +33,53 @@ function lockedVersion(name: string): string {
     return lock.packages[`node_modules/${name}`].version;
 }
 
-export function prepareEngine(dir: string, kubeconfig: string): LocalEngine {
-    const [cliBin, kubernetesBin] = builtTools("pulumi", "pulumi-kubernetes");
+/**
+ * The engine in `dir` (its PULUMI_HOME and file backend) for the cluster of `kubeconfig`. Idempotent: a second call on
+ * the same folder reuses what the first installed. The passphrase encrypts the backend's secrets.
+ */
+export function prepareEngine(dir: string, kubeconfig: string, passphrase = "engine-tier-passphrase"): LocalEngine {
+    const [cliBin, languageBin, kubernetesBin, randomBin] = builtTools(
+        "pulumi",
+        "pulumi-language-nodejs",
+        "pulumi-kubernetes",
+        "pulumi-random",
+    );
     const home = path.join(dir, "pulumi-home");
     const state = path.join(dir, "state");
     fs.mkdirSync(state, { recursive: true });
     const env: NodeJS.ProcessEnv = {
         ...process.env,
-        // The CLI, then @pulumi/pulumi's folder, where the dynamic-provider plugin script lives.
-        PATH: [cliBin, path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi"), process.env.PATH].join(
-            path.delimiter,
-        ),
+        // The CLI, then the language host with the dynamic-provider plugin script of the same tree.
+        PATH: [cliBin, languageBin, process.env.PATH].join(path.delimiter),
         PULUMI_HOME: home,
         PULUMI_BACKEND_URL: `file://${state}`,
-        PULUMI_CONFIG_PASSPHRASE: "engine-tier-passphrase",
+        PULUMI_CONFIG_PASSPHRASE: passphrase,
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         PULUMI_SKIP_UPDATE_CHECK: "true",
         KUBECONFIG: kubeconfig,
-        DSM_POLICY_PACK: path.join(STAND_INS, "dsm-redis-policies"),
     };
     const kubernetesSdk = lockedVersion("@pulumi/kubernetes");
-    execFileSync(
-        path.join(cliBin, "pulumi"),
-        [
-            "plugin",
-            "install",
-            "resource",
-            "kubernetes",
-            kubernetesSdk,
-            "--file",
-            path.join(kubernetesBin, "pulumi-resource-kubernetes"),
-        ],
-        { env, stdio: ["ignore", "ignore", "inherit"] },
-    );
-    // The stand-in random plugin, as the version the SDK asks for; linked, so that it finds its source beside it.
-    const random = path.join(home, "plugins", `resource-random-v${lockedVersion("@pulumi/random")}`);
-    fs.mkdirSync(random, { recursive: true });
-    fs.symlinkSync(path.join(STAND_INS, "pulumi-resource-random"), path.join(random, "pulumi-resource-random"));
+    const randomSdk = lockedVersion("@pulumi/random");
+    // Each plugin as the version its SDK asks for, so that the engine finds it without a download.
+    const install = (name: string, version: string, binary: string) =>
+        execFileSync(path.join(cliBin, "pulumi"), ["plugin", "install", "resource", name, version, "--file", binary], {
+            env,
+            stdio: ["ignore", "ignore", "inherit"],
+        });
+    install("kubernetes", kubernetesSdk, path.join(kubernetesBin, "pulumi-resource-kubernetes"));
+    install("random", randomSdk, path.join(randomBin, "pulumi-resource-random"));
     return {
         dir,
         env,
         versions: {
             cli: execFileSync(path.join(cliBin, "pulumi"), ["version"], { env, encoding: "utf8" }).trim(),
+            languageHost: fs.readFileSync(path.join(languageBin, "pulumi-language-nodejs.version"), "utf8").trim(),
             kubernetesPlugin: fs
                 .readFileSync(path.join(kubernetesBin, "pulumi-resource-kubernetes.version"), "utf8")
                 .trim(),
             kubernetesSdk,
+            randomPlugin: fs.readFileSync(path.join(randomBin, "pulumi-resource-random.version"), "utf8").trim(),
+            randomSdk,
         },
     };
 }
