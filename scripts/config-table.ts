@@ -1,12 +1,13 @@
 /**
  * `npm run docs:config`: rewrites what CONFIG_KEYS (config/keys.ts) determines outside the code: README's config table,
- * between its markers, and Pulumi.yaml's `config:` block. tests/readme.test.ts fails when either differs, so a new key
+ * between its markers, Pulumi.yaml's `config:` block, and the multi-language component's arguments. tests/readme.test.ts fails when either differs, so a new key
  * is documented and declared by running this.
  */
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { CONFIG_KEYS } from "../config/keys";
+import { renderBusArgs } from "../config/component-args";
 import { PROJECT_CONFIG_MARKER, projectConfig } from "../config/project-config";
 import { REPO_ROOT } from "./lib/repo-root";
 
@@ -26,3 +27,5 @@ fs.writeFileSync(README, `${before}${START}\n\n${table}\n\n${END}${after}`);
 const project = fs.readFileSync(PROJECT, "utf8").split(PROJECT_CONFIG_MARKER)[0].trimEnd();
 const block = yaml.dump({ config: projectConfig() }, { indent: 4, lineWidth: 120, quotingType: '"' });
 fs.writeFileSync(PROJECT, `${project}\n${PROJECT_CONFIG_MARKER}\n${block}`);
+
+fs.writeFileSync(path.join(REPO_ROOT, "multi-language", "bus-args.ts"), renderBusArgs());

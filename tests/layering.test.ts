@@ -1,19 +1,21 @@
 /**
  * The floors of the layout use only the floors below them: k8s-grammar/ nothing of ours; policy/ only k8s-grammar/;
- * components/ only k8s-grammar/; config/ components/ and k8s-grammar/; the program config/ and components/.
+ * components/ only k8s-grammar/; config/ components/ and k8s-grammar/; the program config/ and components/; the
+ * multi-language package the same as the program.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "../scripts/lib/repo-root";
 
-const FLOORS = ["k8s-grammar", "policy", "components", "config", "scripts", "tests"] as const;
+const FLOORS = ["k8s-grammar", "policy", "components", "config", "multi-language", "scripts", "tests"] as const;
 const ALLOWED: Record<string, readonly string[]> = {
     "k8s-grammar": ["k8s-grammar"],
     policy: ["policy", "k8s-grammar"],
     components: ["components", "k8s-grammar"],
     config: ["config", "components", "k8s-grammar"],
     "index.ts": ["config", "components"],
+    "multi-language": ["multi-language", "config", "components"],
     scripts: ["scripts", "index.ts", "config", "components", "policy", "k8s-grammar"],
 };
 

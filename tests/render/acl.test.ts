@@ -55,7 +55,11 @@ describe("the ACL renderer", () => {
     });
 
     it("writes a user that has no password (NO_PASSWORD) off, with its rules kept, so that it cannot log in", () => {
-        const given = { ...hashes(ALL), "sprint-service": NO_PASSWORD, [ADMIN_USER]: NO_PASSWORD };
+        const given: Record<string, string | null> = {
+            ...hashes(ALL),
+            "sprint-service": NO_PASSWORD,
+            [ADMIN_USER]: NO_PASSWORD,
+        };
         const rules = Object.fromEntries(
             aclRules(USERS, given, [RETENTION_USER, METRICS_USER]).map((r) => [r.user, r.rules]),
         );

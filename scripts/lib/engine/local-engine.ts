@@ -1,9 +1,8 @@
 /**
- * The real Pulumi engine for the engine tier: the CLI built from its Go module, the Node.js language host built from
- * Pulumi's source (tools/pulumi-language-nodejs), the Kubernetes plugin built from its module (v4.25.0's commit,
- * installed as the version the SDK asks for) and the random plugin built from pulumi-random's source
- * (tools/pulumi-random, likewise installed as the SDK's version). The policy pack runs through the language host, as
- * for a user.
+ * The real Pulumi engine for the engine tier: the CLI built from its Go module; the Node.js language host, built from
+ * Pulumi's source (tools/pulumi-language-nodejs), and the YAML one (tools/pulumi-yaml); the Kubernetes plugin, built
+ * from its module (v4.25.0's commit), and the random plugin, built from pulumi-random's source (tools/pulumi-random),
+ * each installed as the version its SDK asks for. The policy pack runs through the language host, as for a user.
  * Everything lives in a temp folder: PULUMI_HOME, a file backend, and nothing is downloaded.
  */
 import { execFileSync } from "child_process";
@@ -38,9 +37,10 @@ function lockedVersion(name: string): string {
  * the same folder reuses what the first installed. The passphrase encrypts the backend's secrets.
  */
 export function prepareEngine(dir: string, kubeconfig: string, passphrase = "engine-tier-passphrase"): LocalEngine {
-    const [cliBin, languageBin, kubernetesBin, randomBin] = builtTools(
+    const [cliBin, languageBin, yamlBin, kubernetesBin, randomBin] = builtTools(
         "pulumi",
         "pulumi-language-nodejs",
+        "pulumi-yaml",
         "pulumi-kubernetes",
         "pulumi-random",
     );
@@ -49,8 +49,9 @@ export function prepareEngine(dir: string, kubeconfig: string, passphrase = "eng
     fs.mkdirSync(state, { recursive: true });
     const env: NodeJS.ProcessEnv = {
         ...process.env,
-        // The CLI, then the language host with the dynamic-provider plugin script of the same tree.
-        PATH: [cliBin, languageBin, process.env.PATH].join(path.delimiter),
+        // The CLI, the Node.js language host with the dynamic-provider plugin script of the same tree, and the YAML
+        // language host (examples/yaml).
+        PATH: [cliBin, languageBin, yamlBin, process.env.PATH].join(path.delimiter),
         PULUMI_HOME: home,
         PULUMI_BACKEND_URL: `file://${state}`,
         PULUMI_CONFIG_PASSPHRASE: passphrase,
