@@ -7,7 +7,7 @@
  *  (c) the restart time to load N events from the AOF, and a full bus: as many as maxmemory admits;
  *  (e) backup and restore of a full bus;
  *  (f) retention and metrics: steady-state memory, the longest trim step on a full bus, the exporter's scrape time.
- * `npm run bench -- --retention` prints (f) alone; `npm run bench -- --engine` prints (d) instead: the project's commands on the real engine (see lib/bench/engine.ts).
+ * `npm run bench -- --retention` prints (f) alone; `npm run bench -- --engine` prints (d) instead: the project's commands on the real engine (see lib/bench/engine.ts); `npm run bench -- --cli` prints (g): the plain CLI's commands side by side (lib/bench/cli.ts).
  */
 import "./lib/require-node";
 import { randomBytes } from "crypto";
@@ -22,6 +22,7 @@ import { streamGroupsProvider } from "../components/stream-groups/provider";
 import { RedisServer } from "./lib/redis-server";
 import { countingRelay } from "./lib/round-trips";
 import { readBackup, restoreSnapshot, takeSnapshot, writeBackup } from "./lib/backup";
+import { cliBench } from "./lib/bench/cli";
 import { engineBench } from "./lib/bench/engine";
 import { exporterScrape, steadyStateMemory, trimBlocking } from "./lib/bench/retention";
 import { table } from "./lib/table";
@@ -276,6 +277,11 @@ async function backupRestoreTime(): Promise<string> {
 }
 
 async function main(): Promise<void> {
+    if (process.argv.includes("--cli")) {
+        console.log("(g) the plain CLI's commands, side by side: preview, the policy pack's cost, a no-op up");
+        console.log(await cliBench());
+        return;
+    }
     if (process.argv.includes("--engine")) {
         console.log(
             "(d) the project's commands on the real engine and a local control plane, against the design's steps",
