@@ -47,4 +47,43 @@ describe("a policy-config file, read as the engine reads it", () => {
             );
         }
     });
+
+    it("reads a file of white space as no config, and drops an entry with neither a level nor properties", () => {
+        const levels = (text: string) =>
+            Object.fromEntries(
+                Object.entries(loadPolicyPackConfig(policies, text)).map(([n, c]) => [n, c.enforcementLevel]),
+            );
+        const none = levels("{}");
+        assert.deepStrictEqual(levels("  \n\t"), none);
+        // The engine drops an empty entry before it looks at the name, so a misspelt empty one is no error.
+        assert.deepStrictEqual(levels('{"image-pined": {}}'), none);
+    });
+
+    it("refuses a bad level inside an object, a null value, and version 2's exceptions and environments", () => {
+        for (const [text, problem] of [
+            ['{"image-pinned": {"enforcementLevel": "strict"}}', /^image-pinned: enforcementLevel "strict" is not/],
+            ['{"image-pinned": null}', /^image-pinned: null is not a policy's config/],
+            ['{"version": 2, "exceptions": []}', /^exceptions: cannot be checked/],
+            ['{"version": 2, "environments": ["org/env"]}', /^environments: cannot be checked/],
+        ] as const) {
+            assert.throws(
+                () => loadPolicyPackConfig(policies, text),
+                (e: unknown) => e instanceof PolicyConfigError && problem.test(e.problems[0]),
+                text,
+            );
+        }
+    });
+
+    it("names every policy of the pack when it refuses an unknown name, and fills in only the schema's defaults", () => {
+        assert.throws(
+            () => loadPolicyPackConfig(policies, '{"image-pined": "disabled"}'),
+            (e: unknown) =>
+                e instanceof PolicyConfigError &&
+                e.problems[0].endsWith(`expected "all" or one of ${policies.map((p) => p.name).join(", ")}`),
+        );
+        for (const [name, config] of Object.entries(loadPolicyPackConfig(policies, "{}"))) {
+            const undefinedKeys = Object.entries(config).filter(([, v]) => v === undefined);
+            assert.deepStrictEqual(undefinedKeys, [], name);
+        }
+    });
 });
