@@ -2,9 +2,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import { projectConfig } from "../../config/project-config";
 import { policies } from "../../policy/policies";
 import { mandatory, runPolicies } from "../../policy/run-policies";
-import { asCheckedResources, runProgram } from "../helpers/program";
+import { asCheckedResources, only, runProgram } from "../helpers/program";
 import { REPO_ROOT } from "../../scripts/lib/repo-root";
 
 describe("the policy pack on programs run under mocks", () => {
@@ -27,14 +28,23 @@ describe("the policy pack on programs run under mocks", () => {
         assert.deepStrictEqual(violations, []);
     });
 
-    it("passes every policy on this program with Pulumi.dev.yaml", async () => {
+    it("passes every policy with the config the engine hands the dev stack, which reaches the program", async () => {
+        // The engine passes Pulumi.yaml's declared defaults (as text), then what Pulumi.dev.yaml sets; one key here is
+        // set away from its default, to see that the stack's value is the one used.
         const doc = yaml.load(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")) as {
-            config: Record<string, unknown>;
+            config: Record<string, unknown> | null;
         };
-        const config = Object.fromEntries(
-            Object.entries(doc.config).map(([k, v]) => [k.replace(/^dsm-redis:/, ""), String(v)]),
-        );
-        assert.deepStrictEqual(await runPolicies(policies, asCheckedResources(await runProgram(config))), []);
+        const config = {
+            ...Object.fromEntries(Object.entries(projectConfig()).map(([k, v]) => [k, String(v.default)])),
+            ...Object.fromEntries(
+                Object.entries(doc.config ?? {}).map(([k, v]) => [k.replace(/^dsm-redis:/, ""), String(v)]),
+            ),
+            memoryLimit: "256Mi",
+        };
+        const run = await runProgram(config);
+        assert.deepStrictEqual(await runPolicies(policies, asCheckedResources(run)), []);
+        const redis = only(run, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0];
+        assert.strictEqual(redis.resources?.limits?.memory, "256Mi");
     });
 
     it("catches each mistake of the bad-workloads fixture with its message", async () => {
