@@ -86,7 +86,7 @@ function argumentValue(key: ConfigKey, text: string): { value: unknown } | { pro
 }
 
 /** Sets `value` at a dotted path (`resources.limits.memory`) of a nested object. */
-function setAt(target: Record<string, unknown>, path: string, value: unknown): void {
+export function setAt(target: Record<string, unknown>, path: string, value: unknown): void {
     const parts = path.split(".");
     let node = target;
     for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;

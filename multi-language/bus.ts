@@ -6,20 +6,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DsmRedis, DsmRedisArgs } from "../components";
 import { COMPONENT_KEYS } from "../config/component-args";
+import { setAt } from "../config/read-config";
 import { BusArgs } from "./bus-args";
 
-/** DsmRedis's arguments from the component's: each key's value at its argument's path (`resources.limits.memory`). */
+/** DsmRedis's arguments from the component's: each key's value at its argument's path, as the config reader sets it. */
 export function dsmRedisArgs(args: BusArgs): DsmRedisArgs {
     const result: Record<string, unknown> = {};
     const given = args as Readonly<Record<string, unknown>>;
-    for (const key of COMPONENT_KEYS) {
-        const value = given[key.key];
-        if (value === undefined) continue;
-        const parts = key.argument.split(".");
-        let node = result;
-        for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
-        node[parts[parts.length - 1]] = value;
-    }
+    for (const key of COMPONENT_KEYS) if (given[key.key] !== undefined) setAt(result, key.argument, given[key.key]);
     return result as DsmRedisArgs;
 }
 
