@@ -6,8 +6,10 @@
 import Ajv from "ajv";
 import type { Policy } from "@pulumi/policy";
 
-/** The engine's enforcement levels (pulumi/pulumi apitype.EnforcementLevel). */
-const LEVELS: readonly string[] = ["advisory", "mandatory", "remediate", "disabled"];
+/** The engine's enforcement levels (pulumi/pulumi apitype.EnforcementLevel.IsValid). */
+export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
+export type EnforcementLevel = (typeof ENFORCEMENT_LEVELS)[number];
+const LEVELS: readonly string[] = ENFORCEMENT_LEVELS;
 
 export class PolicyConfigError extends Error {
     constructor(readonly problems: readonly string[]) {

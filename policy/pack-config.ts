@@ -13,11 +13,7 @@
  * accepts such a name and ignores it, so a misspelt `"image-pined": "disabled"` would silently change nothing.
  */
 import type { Policy } from "@pulumi/policy";
-import { PolicyConfigError, policyConfigProblems } from "./config-schema";
-
-/** The engine's enforcement levels (pulumi/pulumi apitype.EnforcementLevel.IsValid). */
-export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
-export type EnforcementLevel = (typeof ENFORCEMENT_LEVELS)[number];
+import { ENFORCEMENT_LEVELS, EnforcementLevel, PolicyConfigError, policyConfigProblems } from "./config-schema";
 
 /** One policy's effective config, as the policy server hands it to the policy: its properties and its level. */
 export type EffectivePolicyConfig = Readonly<Record<string, unknown>> & { readonly enforcementLevel: EnforcementLevel };

@@ -14,12 +14,8 @@ import * as yaml from "js-yaml";
 import { kubectl } from "../../scripts/lib/cluster/local-cluster";
 import { projectConfig } from "../../config/project-config";
 import { copyProject } from "../../scripts/lib/project-copy";
+import { CliRun, pulumiIn, runIn, succeeded } from "../engine/cli-run";
 import { engineWorld } from "../engine/hooks";
-
-interface Run {
-    readonly status: number | null;
-    readonly output: string;
-}
 
 const STACK = "tier";
 
@@ -27,20 +23,9 @@ describe("the commands users type, on the real engine", function () {
     let dir: string;
     let project: string;
 
-    const run = (command: string, args: readonly string[]): Run => {
-        const result = spawnSync(command, args, {
-            cwd: project,
-            env: { ...engineWorld().engine.env, PULUMI_STACK: undefined },
-            encoding: "utf8",
-            timeout: 600_000,
-        });
-        return { status: result.status, output: `${result.stdout}${result.stderr}` };
-    };
-    const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive"]);
-    const ok = (result: Run): Run => {
-        assert.strictEqual(result.status, 0, result.output.slice(-4000));
-        return result;
-    };
+    const run = (command: string, args: readonly string[]): CliRun => runIn(project, command, args);
+    const pulumi = (...args: string[]) => pulumiIn(project, STACK, ...args);
+    const ok = succeeded;
     const k = (...args: string[]) => kubectl(engineWorld().cluster, args);
     const podUids = () =>
         k("get", "pods", "-n", "dsm", "-l", "app=redis", "-o", "jsonpath={.items[*].metadata.uid}").split(" ");
@@ -66,6 +51,14 @@ describe("the commands users type, on the real engine", function () {
         for (const [key, declared] of Object.entries(projectConfig())) {
             assert.strictEqual(listed[`dsm-redis:${key}`]?.value, String(declared.default), key);
         }
+    });
+
+    it("pulumi preview refuses a value of the wrong type for a declared key, naming the key", () => {
+        ok(pulumi("config", "set", "port", "abc"));
+        const refused = pulumi("preview");
+        ok(pulumi("config", "rm", "port"));
+        assert.notStrictEqual(refused.status, 0, refused.output.slice(-4000));
+        assert.match(refused.output, /configuration key 'port' must be of type 'integer'/);
     });
 
     it("pulumi preview --policy-pack policy stops an image the organisation's config refuses, naming policy and resource", function () {
@@ -135,15 +128,7 @@ describe("the commands users type, on the real engine", function () {
         this.timeout(900_000);
         // Its own cluster and state, in the tier's temp folder; the tier's own cluster is not touched.
         const env = { ...engineWorld().engine.env, DSM_LOCAL_DIR: path.join(dir, "local") };
-        const local = (...args: string[]) => {
-            const result = spawnSync("npm", ["run", "--silent", "local", "--", ...args], {
-                cwd: project,
-                env,
-                encoding: "utf8",
-                timeout: 900_000,
-            });
-            return { status: result.status, output: `${result.stdout}${result.stderr}` };
-        };
+        const local = (...args: string[]) => runIn(project, "npm", ["run", "--silent", "local", "--", ...args], env);
         const up = ok(local("up"));
         assert.match(up.output, /Cold, on 2 cores, that takes about/);
         assert.match(up.output, /pass\s+XINFO GROUPS has the configured groups/);
