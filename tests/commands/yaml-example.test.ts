@@ -4,36 +4,20 @@
  * run by the YAML language host built from its Go module: `pulumi up`, a no-op `pulumi up`, `pulumi destroy`.
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { copyProject } from "../../scripts/lib/project-copy";
+import { pulumiIn, succeeded } from "../engine/cli-run";
 import { groupsSeenBy } from "../engine/groups-as-user";
 import { CONSUMER_NAMESPACE, engineWorld } from "../engine/hooks";
-
-interface Run {
-    readonly status: number | null;
-    readonly output: string;
-}
 
 describe("the YAML example, through the multi-language component", function () {
     let dir: string;
     let example: string;
 
-    const pulumi = (...args: string[]): Run => {
-        const result = spawnSync("pulumi", [...args, "--stack", "dev", "--non-interactive"], {
-            cwd: example,
-            env: engineWorld().engine.env,
-            encoding: "utf8",
-            timeout: 600_000,
-        });
-        return { status: result.status, output: `${result.stdout}${result.stderr}` };
-    };
-    const ok = (result: Run): Run => {
-        assert.strictEqual(result.status, 0, result.output.slice(-4000));
-        return result;
-    };
+    const pulumi = (...args: string[]) => pulumiIn(example, "dev", ...args);
+    const ok = succeeded;
 
     before(function () {
         this.timeout(300_000);

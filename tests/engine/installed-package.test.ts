@@ -6,7 +6,6 @@
  * policy pack, packed the same way and run from its own temp folder, stops a preview on an unpinned image.
  */
 import * as assert from "assert";
-import { SpawnSyncReturns, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -15,6 +14,7 @@ import { policies } from "../../policy/policies";
 import { runPolicies } from "../../policy/run-policies";
 import { POLICY_CONFIG_CASES } from "../fixtures/policy-config-cases";
 import { installTarball, installPackedPolicyPack, packPackage } from "../helpers/installed-package";
+import { CliRun, pulumiIn, succeeded } from "./cli-run";
 import { groupsSeenBy } from "./groups-as-user";
 import { CONSUMER_NAMESPACE, engineWorld } from "./hooks";
 
@@ -56,28 +56,15 @@ if (config.getBoolean("worker") || config.getBoolean("workerOnly")) {
 }
 `;
 
-interface Run {
-    readonly status: number | null;
-    readonly output: string;
-}
-
 describe("the package installed from its tarball, under the real engine", function () {
     let dir: string;
     let consumer: string;
     let pack: string;
 
-    const pulumi = (...args: string[]): Run => pulumiIn("dev", ...args);
-    const pulumiIn = (stack: string, ...args: string[]): Run => {
-        const run: SpawnSyncReturns<string> = spawnSync("pulumi", [...args, "--stack", stack, "--non-interactive"], {
-            cwd: consumer,
-            env: engineWorld().engine.env,
-            encoding: "utf8",
-            timeout: 600_000,
-        });
-        return { status: run.status, output: `${run.stdout}${run.stderr}` };
-    };
-    const ok = (run: Run): Run => {
-        assert.strictEqual(run.status, 0, run.output.slice(-4000));
+    const pulumiAt = (stack: string, ...args: string[]): CliRun => pulumiIn(consumer, stack, ...args);
+    const pulumi = (...args: string[]): CliRun => pulumiAt("dev", ...args);
+    const ok = (run: CliRun): CliRun => {
+        succeeded(run);
         assert.doesNotMatch(run.output, /unhandled/i, "an unhandled rejection or exception in the run");
         return run;
     };
@@ -94,9 +81,9 @@ describe("the package installed from its tarball, under the real engine", functi
             JSON.stringify({ name: "consumer", main: "index.js", dependencies: { "dsm-redis": "^0.1.0" } }),
         );
         fs.writeFileSync(path.join(consumer, "Pulumi.yaml"), "name: consumer\nruntime: nodejs\n");
-        ok(pulumiIn("dev", "stack", "init"));
-        ok(pulumiIn("policy", "stack", "init"));
-        ok(pulumiIn("policy", "config", "set", "workerOnly", "true"));
+        ok(pulumiAt("dev", "stack", "init"));
+        ok(pulumiAt("policy", "stack", "init"));
+        ok(pulumiAt("policy", "config", "set", "workerOnly", "true"));
     });
 
     after(function () {
@@ -104,7 +91,7 @@ describe("the package installed from its tarball, under the real engine", functi
         if (consumer !== undefined && fs.existsSync(path.join(consumer, "Pulumi.yaml"))) {
             pulumi("destroy", "--yes");
             pulumi("stack", "rm", "--yes", "--force");
-            pulumiIn("policy", "stack", "rm", "--yes", "--force");
+            pulumiAt("policy", "stack", "rm", "--yes", "--force");
         }
         if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -153,7 +140,7 @@ describe("the package installed from its tarball, under the real engine", functi
 
     /** The (policy, level) pairs a preview reported for the worker, or "refused" when the config stopped it. */
     function engineVerdict(file: string): string[] | "refused" {
-        const run = pulumiIn("policy", "preview", "--policy-pack", pack, "--policy-pack-config", file);
+        const run = pulumiAt("policy", "preview", "--policy-pack", pack, "--policy-pack-config", file);
         if (!/^Policies:/m.test(run.output)) {
             assert.notStrictEqual(run.status, 0, run.output.slice(-3000));
             assert.match(run.output, /polic/i, run.output.slice(-3000));
