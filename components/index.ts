@@ -4,9 +4,19 @@
  */
 export { DSM_REDIS_TYPE, DsmRedis } from "./dsm-redis";
 export { BusSettings, DSM_REDIS_DEFAULTS, DsmRedisArgs, ResourceAmounts, argumentProblems, resolveArgs } from "./args";
-export { BUS_LABELS, CLIENT_LABEL, OBJECT_NAMES, REDIS_NAME, REDIS_SELECTOR, secretNameFor } from "./build/names";
+export {
+    BUS_LABELS,
+    CLIENT_LABEL,
+    OBJECT_NAMES,
+    REDIS_NAME,
+    REDIS_SELECTOR,
+    secretNameFor,
+} from "./builders/object-names";
 export { ADMIN_USER, DEFAULT_SERVICE_USERS, ROLE_COMMANDS, Role, ServiceUser, renderAclFile } from "./render/acl";
 export { REDIS_CONTAINER_PORT } from "./render/layout";
+export { PASSWORD_KEY } from "./render/pod-spec";
 export { AppendFsync, maxmemoryBytes, renderRedisConf } from "./render/redis-conf";
 export { InvalidArgumentsError, Problem } from "./validation";
 export * from "./stream-groups";
+export { GroupState, readGroups } from "./stream-groups/redis-ops";
+export * from "./redis-link";

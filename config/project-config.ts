@@ -1,5 +1,5 @@
 /**
- * Pulumi.yaml's `config:` block, derived from CONFIG_KEYS: each key's type, default and description, so that the
+ * Pulumi.yaml's `config:` block, derived from the settings table through CONFIG_KEYS: each key's type, default and description, so that the
  * engine, `pulumi config` and the Pulumi Cloud console know them, and the engine checks a stack value's type at
  * preview. Pure; `npm run docs:config` writes it, and tests/readme.test.ts fails when Pulumi.yaml differs.
  */
@@ -26,8 +26,8 @@ export function isDeclared(key: ConfigKey): boolean {
 function declaration(key: ConfigKey): ProjectConfigType {
     const { description } = key;
     if (key.kind === "boolean") return { type: "boolean", default: key.default === "true", description };
-    // A whole-number default marks a whole-number key (validation.ts's wholeNumberProblem); a ratio stays text.
-    if (key.kind === "number" && Number.isInteger(Number(key.default))) {
+    // A whole number is an integer to the engine; another number (a ratio) stays text, which the reader parses.
+    if (key.setting.type.kind === "whole") {
         return { type: "integer", default: Number(key.default), description };
     }
     return { type: "string", default: key.default, description };

@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DsmRedisArgs, argumentProblems } from "../components/args";
-import { Problem, formatProblems } from "../components/validation";
+import { Problem, formatProblems } from "../components/problems";
+import { setAt } from "../components/settings";
 import { CONFIG_KEYS, ConfigKey } from "./keys";
 
 /** Where settings come from: a `pulumi.Config` in the program, a plain map in tests. */
@@ -45,14 +46,10 @@ export class InvalidSettingsError extends pulumi.RunError {
     }
 }
 
-/** What a JSON key should hold, for its parse error. */
-const JSON_FORMS: Readonly<Record<string, string>> = {
-    groups: 'a JSON list of group names or {"name", "startId"} objects, e.g. ["sprint-service", {"name": "audit", "startId": "$"}]',
-    users: 'a JSON list such as [{"name": "sprint-service", "roles": ["publish", "consume"]}]',
-    passwords:
-        "a secret JSON object of user name to password, set with: pulumi config set --secret --path 'passwords.sprint-service' <password>",
-    clientNamespaces: 'a JSON list of namespaces, e.g. ["dsm", "dsm-workers"]',
-};
+/** What a JSON key should hold, for its parse error: the form the settings table gives. */
+function jsonForm(key: ConfigKey): string {
+    return key.setting.type.kind === "json" ? key.setting.type.form : "JSON";
+}
 
 /** A key's text as the argument's value, or a problem when the text cannot be read at all. */
 function argumentValue(key: ConfigKey, text: string): { value: unknown } | { problem: string } {
@@ -75,22 +72,14 @@ function argumentValue(key: ConfigKey, text: string): { value: unknown } | { pro
                     key.kind === "secret-json" &&
                     (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
                 ) {
-                    return { problem: `is not an object; expected ${JSON_FORMS[key.key]}` };
+                    return { problem: `is not an object; expected ${jsonForm(key)}` };
                 }
                 return { value: parsed };
             } catch {
                 const shown = key.kind === "secret-json" ? "the value" : JSON.stringify(text);
-                return { problem: `${shown} is not JSON; expected ${JSON_FORMS[key.key]}` };
+                return { problem: `${shown} is not JSON; expected ${jsonForm(key)}` };
             }
     }
-}
-
-/** Sets `value` at a dotted path (`resources.limits.memory`) of a nested object. */
-export function setAt(target: Record<string, unknown>, path: string, value: unknown): void {
-    const parts = path.split(".");
-    let node = target;
-    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
-    node[parts[parts.length - 1]] = value;
 }
 
 /** The config key an argument path belongs to, and what of the path is left (`[0].name`). */

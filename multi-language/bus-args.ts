@@ -4,76 +4,84 @@ import { Appendfsync, GroupArgs, ProvisionerConnection, UserArgs } from "./types
 
 /** The bus's settings, one per stack config key of the dsm-redis program, with the same names and defaults. */
 export interface BusArgs {
-    /** Namespace for the bus; a DNS-1123 label. It holds one bus: the object names are fixed. Default `dsm`. */
+    /** The namespace of the bus, a DNS-1123 label. Services address `redis.<namespace>.svc.cluster.local`; the object names inside it are fixed, so a namespace holds one bus. Default `dsm`. */
     readonly namespace?: pulumi.Input<string>;
-    /** Create the namespace (false when another stack owns it; it should then enforce the restricted Pod Security Standard). Default `true`. */
+    /** Create the namespace, enforcing the restricted Pod Security Standard. False when another stack owns it; it must then exist before `up`. Default `true`. */
     readonly createNamespace?: boolean;
-    /** Redis image; pinned by a tag other than latest, or a digest. Default `redis:7.2-alpine`. */
+    /** The Redis image, pinned by a tag other than `latest` or by a digest. Default `redis:7.2-alpine`. */
     readonly image?: pulumi.Input<string>;
-    /** Port of Service `redis` (the container always listens on 6379). Default `6379`. */
+    /** The port of Service `redis`. The container always listens on 6379. Default `6379`. */
     readonly port?: pulumi.Input<number>;
-    /** CPU request of the redis container. Default `100m`. */
+    /** CPU request of the redis container, a quantity; at most its limit. Default `100m`. */
     readonly cpuRequest?: pulumi.Input<string>;
-    /** CPU limit of the redis container. Default `200m`. */
+    /** CPU limit of the redis container, a quantity. Default `200m`. */
     readonly cpuLimit?: pulumi.Input<string>;
-    /** Memory request of the redis container. Default `100Mi`. */
+    /** Memory request of the redis container, a quantity; at most its limit. Default `100Mi`. */
     readonly memoryRequest?: pulumi.Input<string>;
-    /** Memory limit of the redis container; sets maxmemory (92 MiB for 200Mi, see docs/how-it-works.md); at least 48Mi (32Mi without persistence). Default `200Mi`. */
+    /** Memory limit of the redis container; it also sets `maxmemory` (92 MiB for 200Mi, see docs/how-it-works.md), so it must leave Redis 16 MiB: at least 48Mi with persistence, 32Mi without. Default `200Mi`. */
     readonly memoryLimit?: pulumi.Input<string>;
-    /** Key of the event stream, in `dsm:*`; changing it creates a new stream. Default `dsm:events`. */
+    /** The event stream's key, in `dsm:*`. A change creates a new stream and keeps the old one. Default `dsm:events`. */
     readonly stream?: pulumi.Input<string>;
-    /** Consumer groups, a JSON list of names or `{"name","startId"}`; startId `0` (default: the whole history) or `$`. Default `["sprint-service","project-service","backlog-service"]`. */
+    /** The consumer groups, one per consuming service. A group's `startId` is `0` unless given (the whole history: event-sourced consumers rebuild their state from it), or `$` (only new entries). Default `["sprint-service","project-service","backlog-service"]`. */
     readonly groups?: GroupArgs[];
-    /** How long provisioning the stream waits for Redis to answer. Default `300`. */
+    /** How long provisioning waits for Redis to answer and finish loading, in seconds. Default `300`. */
     readonly readinessTimeoutSeconds?: pulumi.Input<number>;
-    /** Delete the stream key from Redis when its resource is deleted (destroy, or a new `stream`); the volume is `deleteDataOnDestroy`'s. Default `false`. */
+    /** Delete the stream key from Redis when the stream resource is deleted: on destroy, and when `stream` names another key. The data volume is `deleteDataOnDestroy`'s. Default `false`. */
     readonly deleteStreamOnDelete?: boolean;
-    /** Delete the data volume (every event) and its namespace on destroy; by default destroy keeps both, and a later deploy adopts them. Default `false`. */
+    /** Delete the data volume (every event) and the namespace that holds it on destroy. By default both are kept (Pulumi's `retainOnDelete`), and a later deploy adopts them with every event. Default `false`. */
     readonly deleteDataOnDestroy?: boolean;
-    /** How `pulumi up` reaches Redis: `port-forward` (through the Kubernetes API) or `direct` (in-cluster). Default `port-forward`. */
+    /** How `pulumi up` reaches Redis: `port-forward` through the Kubernetes API of the cluster the resources go to, or `direct` to `redis.<namespace>.svc.cluster.local` when the program runs in the cluster. Default `port-forward`. */
     readonly provisionerConnection?: ProvisionerConnection;
-    /** A PersistentVolumeClaim with AOF; `false` for throwaway stacks (emptyDir). Default `true`. */
+    /** A PersistentVolumeClaim with the AOF at /data. False: an emptyDir, lost with the pod, and a warning; for throwaway stacks. Default `true`. */
     readonly persistence?: boolean;
-    /** Size of the data volume. Default `1Gi`. */
+    /** The data volume's size, a quantity. Default `1Gi`. */
     readonly storageSize?: pulumi.Input<string>;
-    /** StorageClass of the data volume. Default: cluster default. */
+    /** The data volume's StorageClass. Default: the cluster's default class. */
     readonly storageClass?: pulumi.Input<string>;
-    /** AOF fsync policy: `everysec` or `always`. Default `everysec`. */
+    /** AOF fsync: `everysec` (at most about a second lost on a node crash) or `always`. Default `everysec`. */
     readonly appendfsync?: Appendfsync;
-    /** One ACL user per service, with roles `publish` and/or `consume`, and optionally `"namespaces"` its service runs in, which get a copy of its Secret. Default `[{"name":"sprint-service","roles":["publish","consume"]},{"name":"project-orchestrator","roles":["publish"]},{"name":"project-service","roles":["consume"]},{"name":"backlog-service","roles":["consume"]}]`. */
+    /** One ACL user per service, confined to `dsm:*` and to its roles' commands (`publish`, `consume`). A user's `"namespaces"` (the ones its service runs in; each must exist) get a copy of its Secret, kept equal on rotation. Default `[{"name":"sprint-service","roles":["publish","consume"]},{"name":"project-orchestrator","roles":["publish"]},{"name":"project-service","roles":["consume"]},{"name":"backlog-service","roles":["consume"]}]`. */
     readonly users?: UserArgs[];
-    /** Secret JSON object of user (or `dsm-admin`) to password; unset users get a generated one. Default: generated. */
+    /** Passwords by user name (`dsm-admin` included), at least 16 characters without white space; always stored as secrets. Users without one get a generated password. Default: generated once and kept. */
     readonly passwords?: Record<string, pulumi.Input<string>>;
-    /** Admit port 6379 only from labelled client pods. Default `true`. */
+    /** Admit port 6379 only from pods labelled `redis.dsm.io/client: "true"` in `clientNamespaces`. Default `true`. */
     readonly networkPolicy?: boolean;
-    /** A CronJob that trims entries every consumer group has acknowledged, beyond the window below; never an entry a group still needs. Default `true`. */
+    /** A CronJob that trims entries every consumer group has acknowledged, beyond the window below, so that the stream never fills `maxmemory`; never an entry a group still needs (unless `retentionTrimUnacknowledged`). Default `true`. */
     readonly retention?: boolean;
-    /** Acknowledged entries younger than this are kept, for replay. Default `86400`. */
+    /** Acknowledged entries younger than this many seconds are kept, for replay (a day by default). Default `86400`. */
     readonly retentionMaxAgeSeconds?: pulumi.Input<number>;
-    /** The newest entries kept, whatever their age. Default `10000`. */
+    /** The newest this many entries are kept, acknowledged or not. Default `10000`. */
     readonly retentionMinEntries?: pulumi.Input<number>;
-    /** When retention runs, a cron schedule. Default `* * * * *`. */
+    /** When retention runs, as a cron schedule: five fields, or a macro such as `@hourly`. Default `* * * * *`. */
     readonly retentionSchedule?: pulumi.Input<string>;
-    /** Entries one atomic retention step may trim (1 to 100000); a run takes steps until less is ready. Default `500`. */
+    /** Entries one atomic retention step may trim; a run takes steps until less is ready (or 45 s pass). Default `500`. */
     readonly retentionBatch?: pulumi.Input<number>;
-    /** DANGER: trim by the window alone, past entries groups have not received or acknowledged: those events are lost to them. Default `false`. */
+    /** DANGER: trim by the window alone, past entries that groups have not been delivered or hold pending: those events are lost to those services. For a bus whose memory matters more than its consumers. Default `false`. */
     readonly retentionTrimUnacknowledged?: boolean;
-    /** A redis_exporter sidecar on port 9121, as its own read-only ACL user. Default `true`. */
+    /** Move poison entries out of the groups' way, in each retention run before it trims: an entry a group has had delivered `deadLetterDeliveries` times and left idle `deadLetterIdleSeconds` is copied to `<stream>:dead`, with its ID, group, consumer and delivery count, and acknowledged in that group, atomically. Nothing is lost (dead letters are never trimmed), and one event a consumer keeps failing on no longer holds retention back. Needs `retention`. Default `true`. */
+    readonly deadLetters?: boolean;
+    /** Deliveries after which a pending entry counts as poison. 5: a consumer that crashes on an event and is restarted has it redelivered a few times before the bus gives up on it; a transient failure seldom lasts five deliveries. Default `5`. */
+    readonly deadLetterDeliveries?: pulumi.Input<number>;
+    /** How long a poison entry must have been idle (neither delivered nor claimed again) before it moves, so that an entry a consumer is working on is never taken from it. 600: longer than any event should take to process. Default `600`. */
+    readonly deadLetterIdleSeconds?: pulumi.Input<number>;
+    /** The most entries `<stream>:dead` holds. At the cap nothing more is moved (and nothing dropped): poison entries stay pending, the run says so, and an operator replays or drops dead letters. Default `100000`. */
+    readonly deadLetterMaxEntries?: pulumi.Input<number>;
+    /** A redis_exporter sidecar on port 9121, as its own read-only ACL user: memory, AOF status, errors, and each stream group's length, lag, pending entries and consumers. Default `true`. */
     readonly metrics?: boolean;
     /** The exporter's image, pinned. Default `oliver006/redis_exporter:v1.74.0`. */
     readonly metricsImage?: pulumi.Input<string>;
-    /** A PodMonitor, a PrometheusRule with the alerts and a Grafana dashboard ConfigMap (needs the Prometheus Operator's CRDs). Default `false`. */
+    /** Prometheus Operator objects (a PodMonitor and a PrometheusRule with the alerts) and a Grafana dashboard ConfigMap. Off by default: the Operator's CRDs may not exist. Needs `metrics`. Default `false`. */
     readonly monitoring?: boolean;
-    /** The namespace admitted to the metrics port (Prometheus's). Default `monitoring`. */
+    /** The namespace Prometheus scrapes from: the only one admitted to port 9121. Default `monitoring`. */
     readonly monitoringNamespace?: pulumi.Input<string>;
-    /** Alert when a group's lag is above this, for 5 minutes. Default `1000`. */
+    /** Alert when a group's lag (entries not yet delivered to it) is above this, for 5 minutes. Default `1000`. */
     readonly alertLagEntries?: pulumi.Input<number>;
-    /** Alert when a consumer holds pending entries and has been idle this long. Default `900`. */
+    /** Alert when a consumer holds pending entries and has been idle this many seconds. Default `900`. */
     readonly alertPendingIdleSeconds?: pulumi.Input<number>;
     /** Alert when used memory is above this share of maxmemory, for 5 minutes. Default `0.8`. */
     readonly alertMemoryRatio?: pulumi.Input<number>;
-    /** Alert when retention has not run for this long. Default `300`. */
+    /** Alert when retention has not run for this many seconds. Default `300`. */
     readonly alertRetentionStaleSeconds?: pulumi.Input<number>;
-    /** Namespaces whose labelled pods may connect, a non-empty JSON list such as `["dsm","dsm-workers"]`. Default: the bus's and the users' namespaces. */
+    /** The namespaces whose labelled pods may connect, a non-empty list. Default: the bus's own namespace and every namespace a service user runs in. */
     readonly clientNamespaces?: pulumi.Input<string>[];
 }

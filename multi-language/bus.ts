@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DsmRedis, DsmRedisArgs } from "../components";
 import { COMPONENT_KEYS } from "../config/component-args";
-import { setAt } from "../config/read-config";
+import { setAt } from "../components/settings";
 import { BusArgs } from "./bus-args";
 
 /** DsmRedis's arguments from the component's: each key's value at its argument's path, as the config reader sets it. */

@@ -11,7 +11,7 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { Finding, reportFindings } from "./finding";
 import { isUnknown, rawProps } from "./unknown";
 import { Json, displayName, objectAt, shown } from "./workloads";
-import { DNS1123_LABEL } from "../k8s-grammar/names";
+import { DNS1123_LABEL } from "../k8s-grammar/dns-names";
 
 /** Kinds of Kubernetes' own API groups that live outside namespaces (as of Kubernetes 1.37). */
 const CLUSTER_SCOPED_KINDS = new Set([

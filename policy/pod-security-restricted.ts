@@ -8,7 +8,7 @@ import { ResourceValidationPolicy } from "@pulumi/policy";
 import { Finding, validateWith } from "./finding";
 import { isUnknown } from "./unknown";
 import { ContainerRef, Json, Workload, containersOf, objectAt, shown, workloadOf } from "./workloads";
-import { DNS1123_LABEL } from "../k8s-grammar/names";
+import { DNS1123_LABEL } from "../k8s-grammar/dns-names";
 
 /** Capabilities baseline lets containers add (check_capabilities_baseline). */
 const BASELINE_CAPABILITIES = new Set([

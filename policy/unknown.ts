@@ -4,34 +4,11 @@
  * so that a preview never crashes a policy and the known parts are still checked. At `pulumi up` every value is
  * known and the policies run again on it.
  */
-/** The SDK's sentinels and proxy key; they are internal (absent from its typings), so they are typed here. */
+/** The SDK's proxy key is internal (absent from its typings), so it is typed here; the placeholders are shared. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const proxy = require("@pulumi/policy/proxy") as Record<
-    | "unknownArchiveValue"
-    | "unknownArrayValue"
-    | "unknownAssetValue"
-    | "unknownBooleanValue"
-    | "unknownNumberValue"
-    | "unknownObjectValue"
-    | "unknownStringValue"
-    | "getSpecialProxyTarget",
-    string
->;
+const proxy = require("@pulumi/policy/proxy") as Record<"getSpecialProxyTarget", string>;
 
-const UNKNOWN_SENTINELS: ReadonlySet<unknown> = new Set([
-    proxy.unknownArchiveValue,
-    proxy.unknownArrayValue,
-    proxy.unknownAssetValue,
-    proxy.unknownBooleanValue,
-    proxy.unknownNumberValue,
-    proxy.unknownObjectValue,
-    proxy.unknownStringValue,
-]);
-
-/** True for a value that cannot be known until the update runs. */
-export function isUnknown(value: unknown): boolean {
-    return UNKNOWN_SENTINELS.has(value);
-}
+export { isUnknown } from "../k8s-grammar/unknown-values";
 
 /** The raw props behind the SDK's unknown-checking proxy (or the props themselves when there is none). */
 export function rawProps(props: Record<string, unknown>): Record<string, unknown> {

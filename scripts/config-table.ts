@@ -1,7 +1,9 @@
 /**
- * `npm run docs:config`: rewrites what CONFIG_KEYS (config/keys.ts) determines outside the code: README's config table,
- * between its markers, Pulumi.yaml's `config:` block, and the multi-language component's arguments. tests/readme.test.ts fails when either differs, so a new key
- * is documented and declared by running this.
+ * `npm run docs:config`: rewrites every file derived from the settings table (components/settings.ts) outside the
+ * running code: the component's argument type (components/dsm-redis-args.ts), README's config table between its
+ * markers, Pulumi.yaml's `config:` block, and the multi-language component's arguments. tests/settings.test.ts and
+ * tests/readme.test.ts fail when any of them differs, so a new setting is typed, documented and declared by running
+ * this.
  */
 import * as fs from "fs";
 import * as yaml from "js-yaml";
@@ -9,7 +11,8 @@ import * as path from "path";
 import { CONFIG_KEYS } from "../config/keys";
 import { renderBusArgs } from "../config/component-args";
 import { PROJECT_CONFIG_MARKER, projectConfig } from "../config/project-config";
-import { REPO_ROOT } from "./lib/repo-root";
+import { REPO_ROOT } from "../ops/lib/repo-root";
+import { renderArgsType } from "./derive/args-type";
 
 const README = path.join(REPO_ROOT, "README.md");
 const PROJECT = path.join(REPO_ROOT, "Pulumi.yaml");
@@ -29,3 +32,5 @@ const block = yaml.dump({ config: projectConfig() }, { indent: 4, lineWidth: 120
 fs.writeFileSync(PROJECT, `${project}\n${PROJECT_CONFIG_MARKER}\n${block}`);
 
 fs.writeFileSync(path.join(REPO_ROOT, "multi-language", "bus-args.ts"), renderBusArgs());
+
+fs.writeFileSync(path.join(REPO_ROOT, "components", "dsm-redis-args.ts"), renderArgsType());

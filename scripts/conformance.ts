@@ -3,11 +3,11 @@
  * which are third-party files kept outside this repository. DIR defaults to ../shared/conformance, where our own
  * machines and CI keep them. `npm test` never reads them.
  */
-import "./lib/require-node";
+import "../ops/lib/node-check";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { REPO_ROOT } from "./lib/repo-root";
+import { REPO_ROOT } from "../ops/lib/repo-root";
 
 /** What the corpus folder must hold, relative to it, and what each is. */
 const EXPECTED: ReadonlyArray<[string, string]> = [

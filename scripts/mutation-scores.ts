@@ -5,8 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { table } from "./lib/table";
-import { REPO_ROOT } from "./lib/repo-root";
+import { table } from "../ops/lib/table";
+import { REPO_ROOT } from "../ops/lib/repo-root";
 
 const REPORT = path.join(REPO_ROOT, "reports", "mutation", "mutation.json");
 const FLOOR = 90;

@@ -14,7 +14,7 @@ import {
     snapshotDifferences,
     takeSnapshot,
     writeBackup,
-} from "../scripts/lib/backup";
+} from "../ops/lib/backup-file";
 import { RenderedRedis, startRenderedRedis } from "./helpers/rendered-redis";
 
 const STREAM = "dsm:events";

@@ -5,9 +5,10 @@
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { formatReply, parseCommandLine } from "../scripts/lib/cli";
+import { formatReply, parseCommandLine } from "../ops/lib/redis-repl";
 import { RenderedRedis, startRenderedRedis } from "./helpers/rendered-redis";
-import { REPO_ROOT } from "../scripts/lib/repo-root";
+import { REPO_ROOT } from "../ops/lib/repo-root";
+import { freePort } from "../testbed/redis-server";
 
 describe("npm run cli", function () {
     this.timeout(60_000);
@@ -26,7 +27,7 @@ describe("npm run cli", function () {
             [
                 "-r",
                 "ts-node/register/transpile-only",
-                "scripts/cli.ts",
+                "ops/cli.ts",
                 "--direct",
                 `127.0.0.1:${redis.server.port}`,
                 "--user",
@@ -69,8 +70,31 @@ describe("npm run cli", function () {
     it("says a wrong password is refused, without showing it", () => {
         const wrong = cli("sprint-service", "not-the-password-of-anyone", ["PING"]);
         assert.strictEqual(wrong.status, 1);
-        assert.match(wrong.stdout, /failed: Redis at redis:\/\/127\.0\.0\.1:\d+ refused the credentials: WRONGPASS/);
-        assert.ok(!wrong.stdout.includes("not-the-password-of-anyone"));
+        // On stderr, as every error of the operator commands; stdout holds only replies.
+        assert.match(wrong.stderr, /failed: Redis at redis:\/\/127\.0\.0\.1:\d+ refused the credentials: WRONGPASS/);
+        assert.strictEqual(wrong.stdout, "");
+        assert.ok(!`${wrong.stdout}${wrong.stderr}`.includes("not-the-password-of-anyone"));
+    });
+
+    it("says at once that nothing listens at a direct address that refuses, instead of waiting out its timeout", async () => {
+        const closed = await freePort();
+        const run = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "ops/cli.ts", "--direct", `127.0.0.1:${closed}`, "PING"],
+            { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 },
+        );
+        assert.strictEqual(run.status, 1, run.stderr);
+        assert.match(
+            run.stderr,
+            new RegExp(`nothing listens at redis://127\\.0\\.0\\.1:${closed}: the connection was refused`),
+        );
+        // No attempt after the first: the message would say "attempts" had it waited.
+        assert.doesNotMatch(run.stderr, /not ready within/);
+    });
+
+    it("passes everything from the command on to Redis: flags after it are the command's", () => {
+        const echo = cli("dsm-admin", redis.passwords["dsm-admin"], ["ECHO", "-h"]);
+        assert.deepStrictEqual([echo.status, echo.stdout], [0, '"-h"\n']);
     });
 
     it("reads commands until quit when given none", () => {

@@ -1,57 +1,85 @@
 /**
- * The floors of the layout use only the floors below them: k8s-grammar/ nothing of ours; policy/ only k8s-grammar/;
- * components/ only k8s-grammar/; config/ components/ and k8s-grammar/; the program config/ and components/; the
- * multi-language package the same as the program.
+ * The layout's floors are an ESLint rule (eslint-layers.mjs, `layers/floors`), so `npm run lint` refuses an import
+ * that points up. Here the rule is run, with the repository's own ESLint config, on deliberate bad imports (each must
+ * be refused, with a message that says why) and on good ones (each must pass); and the names of the files are
+ * checked: no two files of the shipped code share a name unless they are the same part of parallel modules.
  */
 import * as assert from "assert";
-import * as fs from "fs";
+import { execFileSync } from "child_process";
+import { ESLint } from "eslint";
 import * as path from "path";
-import { REPO_ROOT } from "../scripts/lib/repo-root";
+import { REPO_ROOT } from "../ops/lib/repo-root";
 
-const FLOORS = ["k8s-grammar", "policy", "components", "config", "multi-language", "scripts", "tests"] as const;
-const ALLOWED: Record<string, readonly string[]> = {
-    "k8s-grammar": ["k8s-grammar"],
-    policy: ["policy", "k8s-grammar"],
-    components: ["components", "k8s-grammar"],
-    config: ["config", "components", "k8s-grammar"],
-    "index.ts": ["config", "components"],
-    "multi-language": ["multi-language", "config", "components"],
-    scripts: ["scripts", "index.ts", "config", "components", "policy", "k8s-grammar"],
-};
+/** [the file that imports, its code, what the refusal says] */
+const REFUSED: readonly [string, string, RegExp][] = [
+    [
+        "components/builders/bad.ts",
+        'import { startCluster } from "../../testbed/cluster/local-cluster";',
+        /components may not import testbed .*the test bed serves tests/,
+    ],
+    ["components/bad.ts", 'import { runAutomation } from "../ops/lib/automation";', /components may not import ops/],
+    ["components/bad.ts", 'import { readConfig } from "../config/read-config";', /components may not import config/],
+    ["components/bad.ts", 'const local = require("../testbed/local");', /components may not import testbed/],
+    ["components/bad.ts", 'export * from "../tests/helpers/mocks";', /components may not import tests/],
+    ["components/bad.ts", 'export async function f() { await import("../bench/main"); }', /may not import bench/],
+    ["components/bad.ts", 'import { POLICIES } from "../policy/policies";', /components may not import policy/],
+    [
+        "ops/bad.ts",
+        'import { ADMIN_USER } from "../components/render/acl";',
+        /ops uses only the package's public exports: import from the components index/,
+    ],
+    ["ops/lib/bad.ts", 'import { startRedis } from "../../testbed/redis-server";', /ops may not import testbed/],
+    ["ops/bad.ts", 'import { main } from "../bench/main";', /ops may not import bench/],
+    ["policy/bad.ts", 'import { DsmRedis } from "../components";', /policy may not import components/],
+    ["k8s-grammar/bad.ts", 'import { CONFIG_KEYS } from "../config/keys";', /k8s-grammar may not import config/],
+    ["config/bad.ts", 'import { table } from "../ops/lib/table";', /config may not import ops/],
+    ["index.ts", 'import { startLocal } from "./testbed/local";', /index.ts may not import testbed/],
+    ["multi-language/bad.ts", 'import { x } from "../scripts/conformance";', /multi-language may not import scripts/],
+];
 
-function sources(dir: string): string[] {
-    return fs.readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-        const relative = path.join(dir, entry.name);
-        if (entry.isDirectory()) return entry.name === "node_modules" ? [] : sources(relative);
-        return entry.name.endsWith(".ts") ? [relative] : [];
-    });
-}
+/** [the file that imports, its code]: imports the floors allow. */
+const ALLOWED: readonly [string, string][] = [
+    ["ops/bad.ts", 'import { DsmRedis } from "../components";'],
+    ["ops/lib/bad.ts", 'import { withSession } from "../../components/index";'],
+    ["components/builders/bad.ts", 'import { ADMIN_USER } from "../render/acl";'],
+    ["components/bad.ts", 'import { isUnknown } from "../k8s-grammar/unknown-values";'],
+    ["testbed/bad.ts", 'import { REPO_ROOT } from "../ops/lib/repo-root";'],
+    ["bench/bad.ts", 'import { startRedisServer } from "../testbed/redis-server";'],
+    ["tests/bad.ts", 'import { startCluster } from "../testbed/cluster/local-cluster";'],
+];
 
-/** The floor a repository path belongs to. */
-function floorOf(relative: string): string {
-    return relative === "index.ts" ? "index.ts" : relative.split(path.sep)[0];
-}
+describe("layering", function () {
+    this.timeout(60_000);
+    const eslint = new ESLint({ cwd: REPO_ROOT });
+    const floorMessages = async (file: string, code: string) => {
+        const [result] = await eslint.lintText(`${code}\n`, { filePath: path.join(REPO_ROOT, file) });
+        return result.messages.filter((m) => m.ruleId === "layers/floors").map((m) => m.message);
+    };
 
-describe("layering", () => {
-    for (const [floor, allowed] of Object.entries(ALLOWED)) {
-        it(`${floor} imports only ${allowed.join(", ")}`, () => {
-            const files = floor === "index.ts" ? ["index.ts"] : sources(floor);
-            assert.ok(files.length > 0);
-            const violations: string[] = [];
-            for (const file of files) {
-                const text = fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
-                for (const match of text.matchAll(/(?:from|import|require\()\s*["'](\.{1,2}\/[^"']+)["']/g)) {
-                    const target = path.relative(
-                        REPO_ROOT,
-                        path.resolve(path.dirname(path.join(REPO_ROOT, file)), match[1]),
-                    );
-                    const to = floorOf(target);
-                    if (!allowed.includes(to) && (FLOORS as readonly string[]).concat("index.ts").includes(to)) {
-                        violations.push(`${file} imports ${match[1]} (${to})`);
-                    }
-                }
-            }
-            assert.deepStrictEqual(violations, []);
+    for (const [file, code, says] of REFUSED) {
+        it(`refuses in ${file}: ${code}`, async () => {
+            const messages = await floorMessages(file, code);
+            assert.strictEqual(messages.length, 1, JSON.stringify(messages));
+            assert.match(messages[0], says);
         });
     }
+
+    for (const [file, code] of ALLOWED) {
+        it(`allows in ${file}: ${code}`, async () => {
+            assert.deepStrictEqual(await floorMessages(file, code), []);
+        });
+    }
+
+    it("gives no two files of the shipped code one name, but the parts of parallel modules", () => {
+        // index/inputs/provider/resource are the same parts of the two providers' modules (and index.ts of each
+        // package): the folder says which. Any other repeated name is two things that need two names.
+        const parallel = new Set(["index.ts", "inputs.ts", "provider.ts", "resource.ts"]);
+        const files = execFileSync("git", ["ls-files", "*.ts"], { cwd: REPO_ROOT, encoding: "utf8" })
+            .split("\n")
+            .filter((f) => f !== "" && !f.startsWith("tests/"));
+        const byName = new Map<string, string[]>();
+        for (const file of files) byName.set(path.basename(file), [...(byName.get(path.basename(file)) ?? []), file]);
+        const repeated = [...byName].filter(([name, paths]) => paths.length > 1 && !parallel.has(name));
+        assert.deepStrictEqual(repeated, []);
+    });
 });

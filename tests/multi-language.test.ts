@@ -13,7 +13,7 @@ import { readConfig } from "../config/read-config";
 import { Bus, dsmRedisArgs } from "../multi-language/bus";
 import { BusArgs } from "../multi-language/bus-args";
 import { Role } from "../multi-language/types";
-import { REPO_ROOT } from "../scripts/lib/repo-root";
+import { REPO_ROOT } from "../ops/lib/repo-root";
 
 const PLUGIN = path.join(REPO_ROOT, "multi-language");
 

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import * as semver from "semver";
 import { nodeVersionProblem } from "../config/node-floor";
-import { REPO_ROOT } from "../scripts/lib/repo-root";
+import { REPO_ROOT } from "../ops/lib/repo-root";
 
 const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
 
@@ -149,7 +149,7 @@ describe("the Node.js floors", () => {
     }
 
     it("stops a script on an older Node with one sentence and exit code 2", () => {
-        const run = onOldNode(["scripts/verify.ts"]);
+        const run = onOldNode(["ops/verify.ts"]);
         assert.strictEqual(run.status, 2, run.stderr);
         assert.strictEqual(run.stdout, "");
         const lines = run.stderr.trim().split("\n");

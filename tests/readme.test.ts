@@ -5,7 +5,7 @@ import * as path from "path";
 import { CONFIG_KEYS } from "../config/keys";
 import { PROJECT_CONFIG_MARKER, isDeclared, projectConfig } from "../config/project-config";
 import { only, runProgram } from "./helpers/program";
-import { REPO_ROOT } from "../scripts/lib/repo-root";
+import { REPO_ROOT } from "../ops/lib/repo-root";
 
 describe("documented configuration", () => {
     it("README's config table lists exactly the keys the program reads, with their defaults", () => {

@@ -11,8 +11,8 @@ import {
     RETENTION_SCRIPT,
     retentionArgs,
     RetentionWindow,
-} from "../components/render/retention";
-import { GroupReader, RetentionJob, RetentionRunResult, publish } from "../scripts/lib/bus-traffic";
+} from "../components/render/retention-script";
+import { GroupReader, RetentionJob, RetentionRunResult, publish } from "../testbed/bus-traffic";
 import { named } from "./helpers/program";
 import { RenderedRedis, startRenderedRedis } from "./helpers/rendered-redis";
 
@@ -352,8 +352,7 @@ describe("retention on a real redis-server, run as the CronJob runs it", functio
             const job = redis.retentionJob();
             // The rendered job, with a password that is not the retention user's.
             const wrong = RetentionJob.prepare(
-                named(redis.run, "kubernetes:core/v1:ConfigMap", "redis-retention").inputs.data["run.sh"],
-                RETENTION_SCRIPT,
+                named(redis.run, "kubernetes:core/v1:ConfigMap", "redis-retention").inputs.data,
                 { host: "127.0.0.1", port: redis.server.port, username: "dsm-retention", password: "not-it" },
             );
             try {
@@ -385,10 +384,14 @@ describe("retention on a real redis-server, run as the CronJob runs it", functio
                 ["FLUSHALL"],
                 ["CONFIG", "GET", "maxmemory"],
                 ["XTRIM", "other:key", "MAXLEN", "0"],
+                // Dead letters: appending only to a dead-letter stream, and hashes only at the cursor key.
+                ["XADD", "other:events:dead", "*", "a", "b"],
+                ["HSET", "dsm:events", "a", "b"],
                 ["SCRIPT", "FLUSH"],
             ]) {
                 await assert.rejects(retention.call(command, ...args), /NOPERM/, `${command} was allowed`);
             }
+            assert.match(String(await retention.call("XADD", `${STREAM}:dead`, "*", "a", "b")), /^\d+-\d+$/);
             // Inside a script, commands are checked as the caller's too.
             await assert.rejects(
                 retention.eval("return redis.call('DEL', KEYS[1])", 1, STREAM),

@@ -1,6 +1,8 @@
 /** The inputs of RedisAclUsers, and how a change of them becomes ACL commands. Pure. */
 import type { AclRule } from "../render/acl";
-import { CheckFailure, Connection, UNKNOWN, checkConnection } from "../stream-groups/inputs";
+import { isUnknown } from "../../k8s-grammar/unknown-values";
+import type { Problem } from "../problems";
+import { Connection, checkConnection } from "../redis-link/connection";
 
 export interface AclUsersInputs {
     /** Every user's rules, as the ACL file has them. Secret: they hold password hashes. */
@@ -11,22 +13,29 @@ export interface AclUsersInputs {
 
 const USER_NAME = /^[\x21-\x7e]+$/;
 
-export function checkAclUsersInputs(news: Record<string, unknown>): CheckFailure[] {
-    const failures: CheckFailure[] = [];
+/**
+ * One ACL rule as ACL SETUSER takes it: a word, or a selector, words in parentheses (Redis 7), which ACL SETUSER
+ * takes as one argument.
+ */
+const ACL_RULE = /^(?:[\x21-\x27\x2a-\x7e]+|\((?:[\x21-\x27\x2a-\x7e]+ )*[\x21-\x27\x2a-\x7e]+\))$/;
+
+export function checkAclUsersInputs(news: Record<string, unknown>): Problem[] {
+    const failures: Problem[] = [];
     const users = news.users;
-    if (users !== UNKNOWN) {
+    if (!isUnknown(users)) {
         if (!Array.isArray(users) || users.length === 0) {
-            failures.push({ property: "users", reason: "must list at least one user with its rules" });
+            failures.push({ field: "users", message: "must list at least one user with its rules" });
         } else {
             users.forEach((rule: unknown, i) => {
                 const { user, rules } = (rule ?? {}) as { user?: unknown; rules?: unknown };
                 if (typeof user !== "string" || !USER_NAME.test(user)) {
-                    failures.push({ property: `users[${i}].user`, reason: "must be a user name without spaces" });
+                    failures.push({ field: `users[${i}].user`, message: "must be a user name without spaces" });
                 }
-                if (!Array.isArray(rules) || !rules.every((r) => typeof r === "string" && USER_NAME.test(r))) {
+                if (!Array.isArray(rules) || !rules.every((r) => typeof r === "string" && ACL_RULE.test(r))) {
                     failures.push({
-                        property: `users[${i}].rules`,
-                        reason: "must be a list of ACL rules without spaces",
+                        field: `users[${i}].rules`,
+                        message:
+                            'must be a list of ACL rules, each a word without spaces or a selector of words in parentheses, e.g. "+get" or "(~app:* +set)"',
                     });
                 }
             });
@@ -34,10 +43,10 @@ export function checkAclUsersInputs(news: Record<string, unknown>): CheckFailure
     }
     checkConnection(news.connection, failures);
     const timeout = news.readinessTimeoutSeconds;
-    if (timeout !== UNKNOWN && (typeof timeout !== "number" || !(timeout > 0) || timeout > 3600)) {
+    if (!isUnknown(timeout) && (typeof timeout !== "number" || !(timeout > 0) || timeout > 3600)) {
         failures.push({
-            property: "readinessTimeoutSeconds",
-            reason: "must be a number of seconds above 0 and at most 3600",
+            field: "readinessTimeoutSeconds",
+            message: "must be a number of seconds above 0 and at most 3600",
         });
     }
     return failures;

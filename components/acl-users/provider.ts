@@ -4,9 +4,10 @@
  * serialized into the state: it captures no live object, and credentials reach it only as inputs.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { errorMessage } from "../stream-groups/error-message";
+import { asCheckFailures } from "../problems";
+import { errorMessage } from "../redis-link/error-message";
 import { Connection } from "../stream-groups/inputs";
-import { WaitOptions, withSession } from "../stream-groups/session";
+import { WaitOptions, withSession } from "../redis-link/session";
 import { AclUsersInputs, aclChanges, aclCommands, checkAclUsersInputs } from "./inputs";
 
 function waitOptions(inputs: AclUsersInputs): WaitOptions {
@@ -34,7 +35,7 @@ async function apply(connection: Connection, wait: WaitOptions, commands: string
 export const aclUsersProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
         const failures = checkAclUsersInputs(news);
-        return failures.length > 0 ? { inputs: news, failures } : { inputs: news };
+        return failures.length > 0 ? { inputs: news, failures: asCheckFailures(failures) } : { inputs: news };
     },
 
     async diff(_id: string, olds: AclUsersInputs, news: AclUsersInputs) {

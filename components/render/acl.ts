@@ -4,6 +4,7 @@
  * commands such as `client|setinfo` would stop 7.0 from starting).
  */
 import { createHash } from "crypto";
+import { DEAD_LETTER_CURSOR_KEY } from "./dead-letter-script";
 
 /** The user the stream-groups provider and the probes connect as. */
 export const ADMIN_USER = "dsm-admin";
@@ -39,7 +40,8 @@ const CONNECTION_COMMANDS = ["ping", "info", "client|setname", "client|getname",
 
 /** The stream commands each role needs, and nothing else. */
 export const ROLE_COMMANDS: Readonly<Record<Role, readonly string[]>> = {
-    publish: ["xadd", "xlen"],
+    // WAIT: a durable publish waits until a majority of the nodes has the entry (README, "High availability").
+    publish: ["xadd", "xlen", "wait"],
     consume: [
         "xreadgroup",
         "xack",
@@ -82,8 +84,55 @@ export const RETENTION_USER = "dsm-retention" as const;
 /** The user the metrics exporter reads as. */
 export const METRICS_USER = "dsm-metrics" as const;
 
+/** The user replicas authenticate to their master as (`masteruser`), on a replicated bus. */
+export const REPLICATION_USER = "dsm-replication" as const;
+
+/** The user the Sentinels monitor and reconfigure the nodes as, and the switchover script runs as. */
+export const SENTINEL_USER = "dsm-sentinel" as const;
+
 /** Names a service user may not take. */
-export const RESERVED_USERS: readonly string[] = ["default", ADMIN_USER, PROBE_USER, RETENTION_USER, METRICS_USER];
+export const RESERVED_USERS: readonly string[] = [
+    "default",
+    ADMIN_USER,
+    PROBE_USER,
+    RETENTION_USER,
+    METRICS_USER,
+    REPLICATION_USER,
+    SENTINEL_USER,
+];
+
+/**
+ * The users of a replicated bus, with every rule but their login. Neither touches a key. The replication user may
+ * only sync (Redis's documented replica rules). The Sentinel user has what Sentinel sends (its documented rules, with
+ * REPLICAOF beside SLAVEOF, the name Sentinel uses), and CLIENT PAUSE and UNPAUSE for the switchover script, which
+ * holds writes while a replica catches up (render/switchover.ts).
+ */
+export const REPLICATION_USER_RULES = {
+    [REPLICATION_USER]: ["resetchannels", "-@all", "+psync", "+replconf", "+ping"],
+    [SENTINEL_USER]: [
+        "resetchannels",
+        "&__sentinel__:hello",
+        "-@all",
+        "+ping",
+        "+info",
+        "+role",
+        "+multi",
+        "+exec",
+        "+slaveof",
+        "+replicaof",
+        "+config|rewrite",
+        "+subscribe",
+        "+publish",
+        "+client|setname",
+        "+client|kill",
+        "+client|pause",
+        "+client|unpause",
+        "+script|kill",
+    ],
+} as const;
+
+export type ReplicationUser = keyof typeof REPLICATION_USER_RULES;
+export const REPLICATION_USERS = Object.keys(REPLICATION_USER_RULES) as ReplicationUser[];
 
 /**
  * The bus's own users besides the admin and the probe, each with a password of its own, present when their feature
@@ -104,6 +153,9 @@ export const SYSTEM_USER_COMMANDS = {
         "xtrim",
         "set",
         "incrby",
+        // The dead-letter step (render/dead-letter-script.ts) acknowledges the poison entry it moves; its other
+        // writes are allowed on their own keys only (SYSTEM_USER_SELECTORS).
+        "xack",
     ],
     /** What redis_exporter reads with --check-single-streams, --check-single-keys and --config-command=- . */
     [METRICS_USER]: [
@@ -134,6 +186,15 @@ export const SYSTEM_USER_COMMANDS = {
 
 export type SystemUser = keyof typeof SYSTEM_USER_COMMANDS;
 
+/**
+ * Commands a system user may run on some keys only, as ACL selectors (Redis 7): the retention user may append to a
+ * dead-letter stream (`<stream>:dead`) and keep the dead-letter cursors, but not append to the bus's stream.
+ */
+export const SYSTEM_USER_SELECTORS: Readonly<Record<SystemUser, readonly string[]>> = {
+    [RETENTION_USER]: [`(~${KEY_PATTERN}:dead ~${DEAD_LETTER_CURSOR_KEY} +xadd +hget +hset +hdel)`],
+    [METRICS_USER]: [],
+};
+
 /** One ACL user's rules, as `ACL SETUSER <user> <rules…>` takes them and as the ACL file writes them. */
 export interface AclRule {
     readonly user: string;
@@ -152,13 +213,15 @@ export interface AclRule {
  * - The admin may run everything but the dangerous commands (FLUSHALL, CONFIG, KEYS, DEBUG, SHUTDOWN …), on `dsm:*`
  *   only, with INFO allowed back for monitoring, and ACL SETUSER and DELUSER, with which the provisioning applies a
  *   user change to the running server without a restart.
- * - The probe user may only PING.
+ * - The probe user may only PING, and on a replicated bus ROLE, which the proxy in front asks to find the master.
+ * - On a replicated bus, the replication and Sentinel users (REPLICATION_USER_RULES).
  * - Each service user may run its roles' commands, on `dsm:*` only.
  */
 export function aclRules(
     users: readonly ServiceUser[],
     passwordHashes: Readonly<Record<string, PasswordHash>>,
     systemUsers: readonly SystemUser[] = [],
+    replicated = false,
 ): AclRule[] {
     /** `on #hash`, or `off resetpass` for a user that has no password (NO_PASSWORD): it cannot log in at all. */
     const login = (name: string): string[] => {
@@ -185,7 +248,14 @@ export function aclRules(
                 "+acl|deluser",
             ],
         },
-        { user: PROBE_USER, rules: ["on", "nopass", "resetchannels", "-@all", "+ping"] },
+        {
+            user: PROBE_USER,
+            rules: ["on", "nopass", "resetchannels", "-@all", "+ping", ...(replicated ? ["+role"] : [])],
+        },
+        ...(replicated ? REPLICATION_USERS : []).map((user) => ({
+            user,
+            rules: [...login(user), ...REPLICATION_USER_RULES[user]],
+        })),
         ...systemUsers.map((user) => ({
             user,
             rules: [
@@ -194,6 +264,7 @@ export function aclRules(
                 "resetchannels",
                 "-@all",
                 ...SYSTEM_USER_COMMANDS[user].map((c) => `+${c}`),
+                ...SYSTEM_USER_SELECTORS[user],
             ],
         })),
         ...users.map((user) => ({
@@ -214,8 +285,9 @@ export function renderAclFile(
     users: readonly ServiceUser[],
     passwordHashes: Readonly<Record<string, PasswordHash>>,
     systemUsers: readonly SystemUser[] = [],
+    replicated = false,
 ): string {
-    return aclRules(users, passwordHashes, systemUsers)
+    return aclRules(users, passwordHashes, systemUsers, replicated)
         .map((rule) => `user ${rule.user} ${rule.rules.join(" ")}`)
         .join("\n")
         .concat("\n");

@@ -3,7 +3,7 @@
  * unacknowledged too long, memory near maxmemory, AOF write errors, writes refused, retention not running or held by a
  * group. Pure: one definition for the PrometheusRule and for `promtool test rules`.
  */
-import { RETENTION_STATUS_KEYS } from "./retention";
+import { RETENTION_STATUS_KEYS } from "./retention-script";
 
 export interface AlertSettings {
     /** The bus's namespace: the series of its pod carry it (PodMonitor). */

@@ -2,7 +2,7 @@
  * A Grafana dashboard for the bus, for a Grafana sidecar that picks up ConfigMaps labelled `grafana_dashboard`: lag
  * per group, memory against maxmemory, events per second, entries trimmed per retention run. Pure.
  */
-import { RETENTION_STATUS_KEYS } from "./retention";
+import { RETENTION_STATUS_KEYS } from "./retention-script";
 
 export function dashboard(namespace: string, stream: string): string {
     const bus = `namespace="${namespace}"`;

@@ -1,5 +1,5 @@
 /** What a change of inputs means for the stream and its groups. Pure: it never connects. */
-import { GroupSpec, STREAM_GROUPS_DEFAULTS, StreamGroupsInputs } from "./inputs";
+import { GroupSpec, StreamGroupsInputs, withStartId } from "./inputs";
 
 export interface StreamGroupsDiff {
     readonly changes: boolean;
@@ -26,9 +26,7 @@ export function canonical(value: unknown): string {
 /** Groups as a set: order in the config does not matter, a missing startId is the default. */
 function groupSet(groups: unknown): string {
     if (!Array.isArray(groups)) return canonical(groups);
-    const parts = (groups as GroupSpec[])
-        .map((g) => canonical({ name: g.name, startId: g.startId ?? STREAM_GROUPS_DEFAULTS.startId }))
-        .sort();
+    const parts = (groups as GroupSpec[]).map((g) => canonical(withStartId(g))).sort();
     // Stryker disable next-line StringLiteral: each part is a JSON object, delimited by its braces whatever joins them
     return parts.join(",");
 }

@@ -4,10 +4,11 @@
  * functions it calls, and credentials reach it only as inputs.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { asCheckFailures } from "../problems";
 import { groupChanges, diffInputs } from "./diff";
 import { GroupSpec, StreamGroupsInputs, checkInputs, withDefaults } from "./inputs";
 import { createGroups, deleteStream, destroyGroupsWithoutPending, readGroups } from "./redis-ops";
-import { WaitOptions, withSession } from "./session";
+import { WaitOptions, withSession } from "../redis-link/session";
 
 /** Progress goes to the engine's log, which shows it under the resource during `pulumi up`. */
 function waitOptions(inputs: StreamGroupsInputs): WaitOptions {
@@ -34,7 +35,9 @@ function outputsOf(inputs: StreamGroupsInputs): Record<string, unknown> {
 export const streamGroupsProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
         const failures = checkInputs(news);
-        return failures.length > 0 ? { inputs: news, failures } : { inputs: withDefaults(news) };
+        return failures.length > 0
+            ? { inputs: news, failures: asCheckFailures(failures) }
+            : { inputs: withDefaults(news) };
     },
 
     async diff(_id: string, olds: StreamGroupsInputs, news: StreamGroupsInputs) {

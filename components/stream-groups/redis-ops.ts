@@ -3,7 +3,7 @@
  * connected client; none opens or closes one.
  */
 import type { Redis } from "ioredis";
-import { errorMessage } from "./error-message";
+import { errorMessage } from "../redis-link/error-message";
 import type { GroupSpec } from "./inputs";
 
 export interface GroupState {

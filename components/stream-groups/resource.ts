@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Connection, DirectConnection, GroupSpec, PortForwardConnection, STREAM_GROUPS_DEFAULTS } from "./inputs";
+import { Connection, DirectConnection, GroupSpec, PortForwardConnection } from "./inputs";
 import { streamGroupsProvider } from "./provider";
 
 /** Each field may be an Input, so that a password or kubeconfig can come from a secret Output. */
@@ -41,11 +41,12 @@ export class RedisStreamGroups extends pulumi.dynamic.Resource {
             streamGroupsProvider,
             name,
             {
-                stream: args.stream ?? STREAM_GROUPS_DEFAULTS.stream,
-                groups: args.groups ?? STREAM_GROUPS_DEFAULTS.groups.map((g) => ({ ...g })),
+                // Unset inputs stay unset: the provider's check fills in STREAM_GROUPS_DEFAULTS, the one place.
+                stream: args.stream,
+                groups: args.groups,
                 connection: pulumi.secret(args.connection),
-                readinessTimeoutSeconds: args.readinessTimeoutSeconds ?? STREAM_GROUPS_DEFAULTS.readinessTimeoutSeconds,
-                deleteStreamOnDelete: args.deleteStreamOnDelete ?? STREAM_GROUPS_DEFAULTS.deleteStreamOnDelete,
+                readinessTimeoutSeconds: args.readinessTimeoutSeconds,
+                deleteStreamOnDelete: args.deleteStreamOnDelete,
             },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection"] }),
             "dsm",

@@ -1,7 +1,7 @@
 /** RedisAclUsers' pure parts: what its check refuses, and how a change of users becomes ACL commands. */
 import * as assert from "assert";
 import { aclChanges, aclCommands, checkAclUsersInputs } from "../../components/acl-users/inputs";
-import { UNKNOWN } from "../../components/stream-groups/inputs";
+import { UNKNOWN } from "../../k8s-grammar/unknown-values";
 
 const GOOD = {
     users: [{ user: "sprint-service", rules: ["on", `#${"a".repeat(64)}`, "~dsm:*", "+xadd"] }],
@@ -9,16 +9,23 @@ const GOOD = {
     readinessTimeoutSeconds: 300,
 };
 const failuresOf = (news: Record<string, unknown>) =>
-    checkAclUsersInputs({ ...GOOD, ...news }).map((f) => `${f.property}: ${f.reason}`);
+    checkAclUsersInputs({ ...GOOD, ...news }).map((f) => `${f.field}: ${f.message}`);
 
 describe("RedisAclUsers' check", () => {
     it("accepts good inputs, and values unknown at preview", () => {
         assert.deepStrictEqual(failuresOf({}), []);
         assert.deepStrictEqual(failuresOf({ users: UNKNOWN, readinessTimeoutSeconds: UNKNOWN }), []);
         assert.deepStrictEqual(failuresOf({ readinessTimeoutSeconds: 3600 }), []);
+        // A selector (Redis 7), as the retention user's rules carry one: words in parentheses, one argument.
+        assert.deepStrictEqual(
+            failuresOf({ users: [{ user: "r", rules: ["on", "(~dsm:*:dead +xadd)", "(+get)"] }] }),
+            [],
+        );
     });
 
     it("refuses no users, a bad user name, bad rules and a bad timeout, naming each field", () => {
+        const RULES =
+            'must be a list of ACL rules, each a word without spaces or a selector of words in parentheses, e.g. "+get" or "(~app:* +set)"';
         const users = "users: must list at least one user with its rules";
         assert.deepStrictEqual(failuresOf({ users: [] }), [users]);
         assert.deepStrictEqual(failuresOf({ users: "sprint-service" }), [users]);
@@ -32,16 +39,24 @@ describe("RedisAclUsers' check", () => {
                     { user: "z", rules: ["on", 7] },
                     null,
                     { user: "", rules: [] },
+                    { user: "s", rules: ["(~a +get", "~a)"] },
+                    { user: "t", rules: ["( +get)"] },
+                    { user: "u", rules: ["(+get  +set)"] },
+                    { user: "v", rules: ["((+get))"] },
                 ],
             }),
             [
                 "users[1].user: must be a user name without spaces",
-                "users[2].rules: must be a list of ACL rules without spaces",
-                "users[3].rules: must be a list of ACL rules without spaces",
-                "users[4].rules: must be a list of ACL rules without spaces",
+                "users[2].rules: " + RULES,
+                "users[3].rules: " + RULES,
+                "users[4].rules: " + RULES,
                 "users[5].user: must be a user name without spaces",
-                "users[5].rules: must be a list of ACL rules without spaces",
+                "users[5].rules: " + RULES,
                 "users[6].user: must be a user name without spaces",
+                "users[7].rules: " + RULES,
+                "users[8].rules: " + RULES,
+                "users[9].rules: " + RULES,
+                "users[10].rules: " + RULES,
             ],
         );
         for (const timeout of [0, -1, 3601, "300", NaN]) {

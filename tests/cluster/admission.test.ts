@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { kubectl } from "../../scripts/lib/cluster/local-cluster";
+import { kubectl } from "../../testbed/cluster/local-cluster";
 import { localCluster } from "./hooks";
 import { CONFIG_KEYS } from "../../config/keys";
 import { EVERY_KEY, OPTION_KEYS, apply, installMonitoringCrds, refusal } from "./kube";

@@ -2,10 +2,10 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { kubectl } from "../../scripts/lib/cluster/local-cluster";
+import { kubectl } from "../../testbed/cluster/local-cluster";
 import { localCluster } from "./hooks";
 import type { Manifest } from "./manifests";
-import { REPO_ROOT } from "../../scripts/lib/repo-root";
+import { REPO_ROOT } from "../../ops/lib/repo-root";
 
 /**
  * Server-side apply with strict field validation, the objects in the given order, as one YAML stream (a `List` would
@@ -66,6 +66,10 @@ export const EVERY_KEY = {
     retentionSchedule: "*/5 * * * *",
     retentionBatch: "200",
     retentionTrimUnacknowledged: "true",
+    deadLetters: "false",
+    deadLetterDeliveries: "10",
+    deadLetterIdleSeconds: "1800",
+    deadLetterMaxEntries: "5000",
     metrics: "true",
     metricsImage: `oliver006/redis_exporter:v1.74.0@sha256:${"e".repeat(64)}`,
     monitoring: "true",

@@ -1,5 +1,5 @@
 /** The Kubernetes objects the program registers, as manifests, in the order its dependencies give. */
-import { ProgramRun, runProgram } from "../../scripts/lib/mock-program";
+import { ProgramRun, runProgram } from "../../ops/lib/mock-program";
 
 export interface Manifest {
     readonly apiVersion: string;

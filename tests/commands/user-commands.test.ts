@@ -11,9 +11,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { kubectl } from "../../scripts/lib/cluster/local-cluster";
+import { kubectl } from "../../testbed/cluster/local-cluster";
 import { projectConfig } from "../../config/project-config";
-import { copyProject } from "../../scripts/lib/project-copy";
+import { copyProject } from "../../testbed/project-copy";
 import { CliRun, pulumiIn, runIn, succeeded } from "../engine/cli-run";
 import { engineWorld } from "../engine/hooks";
 

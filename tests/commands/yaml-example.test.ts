@@ -7,7 +7,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { copyProject } from "../../scripts/lib/project-copy";
+import { copyProject } from "../../testbed/project-copy";
 import { pulumiIn, succeeded } from "../engine/cli-run";
 import { groupsSeenBy } from "../engine/groups-as-user";
 import { CONSUMER_NAMESPACE, engineWorld } from "../engine/hooks";

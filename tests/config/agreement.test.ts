@@ -1,75 +1,16 @@
 /**
  * The stack config and the component's arguments are one validation path: for generated settings, valid and invalid,
- * the config reader refuses exactly what DsmRedis refuses, and names the same fields (as config keys).
+ * the config reader refuses exactly what DsmRedis refuses, and names the same fields (as config keys). The settings
+ * come from the settings table (tests/helpers/setting-arbitraries.ts), so every setting takes part.
  */
 import * as assert from "assert";
 import fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
-import { DsmRedis, DsmRedisArgs, InvalidArgumentsError, Role } from "../../components";
+import { DsmRedis, DsmRedisArgs, InvalidArgumentsError } from "../../components";
 import { CONFIG_KEYS } from "../../config/keys";
 import { InvalidSettingsError, readConfig } from "../../config/read-config";
 import { MOCKS } from "../helpers/mocks";
-
-/** Mostly valid values, so that whole settings are often valid; sometimes one of the invalid ones. */
-function mostly<T>(valid: T[], invalid: T[]): fc.Arbitrary<T> {
-    return fc.oneof(
-        { arbitrary: fc.constantFrom(...valid), weight: 19 },
-        { arbitrary: fc.constantFrom(...invalid), weight: 1 },
-    );
-}
-
-const label = mostly(["dsm", "dsm-workers", "a", "a".repeat(63)], ["a".repeat(64), "DSM", "-dsm", "dsm-", "dsm_x"]);
-const cpu = mostly(["100m", "0.5", "1", "200m"], ["0", "m", "1 cpu"]);
-const memory = mostly(["100Mi", "200Mi", "1Gi", "48Mi"], ["10Mi", "47Mi", "Gi", "100MB", "100m"]);
-const user = fc.record({
-    name: mostly(["sprint-service", "audit", "a".repeat(50)], ["dsm-admin", "default", "Bad_Name", "a".repeat(51)]),
-    // "admin" is no role: the cast lets the generator hand the component what a JavaScript caller could.
-    roles: mostly<Role[]>([["publish"], ["consume"], ["publish", "consume"]], [[], ["admin" as Role]]),
-});
-
-/** Plain arguments, each field left out, valid, or (now and then) invalid. */
-const argsArbitrary: fc.Arbitrary<DsmRedisArgs> = fc.record(
-    {
-        namespace: label,
-        createNamespace: fc.boolean(),
-        image: mostly(
-            ["redis:7.2-alpine", "valkey/valkey:8-alpine", `redis@sha256:${"a".repeat(64)}`],
-            [`redis@sha256:${"a".repeat(63)}g`, "redis:latest", "redis", "fast!"],
-        ),
-        port: mostly([6379, 1, 65535, 16379], [0, -1, 65536, 6379.5]),
-        resources: fc.record(
-            {
-                requests: fc.record({ cpu, memory }, { requiredKeys: [] }),
-                limits: fc.record({ cpu, memory }, { requiredKeys: [] }),
-            },
-            { requiredKeys: [] },
-        ),
-        stream: mostly(["dsm:events", "dsm:x"], ["events", "", "dsm:with space"]),
-        groups: fc.uniqueArray(
-            fc.record(
-                { name: mostly(["a", "b", "sprint-service"], [""]), startId: mostly(["0", "$", "1-0"], ["new"]) },
-                { requiredKeys: ["name"] },
-            ),
-            { maxLength: 3, selector: (g) => g.name },
-        ),
-        readinessTimeoutSeconds: mostly([1, 300, 3600], [0, 3601]),
-        deleteStreamOnDelete: fc.boolean(),
-        deleteDataOnDestroy: fc.boolean(),
-        provisionerConnection: mostly<"direct" | "port-forward">(["port-forward", "direct"], ["vpn" as "direct"]),
-        persistence: mostly([true, true, true], [false]),
-        storageSize: memory,
-        storageClass: mostly(["standard", "fast.ssd"], ["Fast SSD", "x."]),
-        appendfsync: mostly<"always" | "everysec">(["everysec", "always"], ["no" as "always"]),
-        users: fc.uniqueArray(user, { minLength: 1, maxLength: 3, selector: (u) => u.name }),
-        passwords: fc.dictionary(
-            mostly(["dsm-admin"], ["nobody"]),
-            mostly(["0123456789abcdef"], ["short", "with spaces in it here"]),
-        ),
-        networkPolicy: fc.boolean(),
-        clientNamespaces: fc.array(label, { minLength: 1, maxLength: 2 }),
-    },
-    { requiredKeys: [] },
-);
+import { argsArbitrary } from "../helpers/setting-arbitraries";
 
 /** The stack config that says the same as the arguments: each key's text. */
 function configOf(args: DsmRedisArgs): Record<string, string> {
@@ -100,7 +41,14 @@ describe("the config path and the component path agree", () => {
         // The SDK records a stack trace per resource and per promise; without them a valid bus registers 3x faster.
         Error.stackTraceLimit = 0;
     });
-    after(() => (Error.stackTraceLimit = stackTraceLimit));
+    // The generated settings turn on warned-about modes (persistence off, trimming unacknowledged entries) hundreds of
+    // times; tests/hardening.test.ts checks those warnings, here they would only bury the verdicts.
+    const warn = pulumi.log.warn;
+    before(() => (pulumi.log.warn = () => Promise.resolve()));
+    after(() => {
+        Error.stackTraceLimit = stackTraceLimit;
+        pulumi.log.warn = warn;
+    });
 
     it("on generated settings, valid and invalid: the same verdict, the same fields", () => {
         let run = 0;

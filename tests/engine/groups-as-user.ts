@@ -3,7 +3,7 @@
  * credentials from its Secret, straight from the node agent's redis-server that stands behind the Redis pod.
  */
 import Redis from "ioredis";
-import { ClusterState, kubectl } from "../../scripts/lib/cluster/local-cluster";
+import { ClusterState, kubectl } from "../../testbed/cluster/local-cluster";
 
 export async function groupsSeenBy(cluster: ClusterState, namespace: string, user: string): Promise<string[]> {
     const secret = kubectl(cluster, [

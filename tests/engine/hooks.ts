@@ -5,9 +5,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ClusterState, startCluster, stopCluster } from "../../scripts/lib/cluster/local-cluster";
-import { LocalEngine, prepareEngine } from "../../scripts/lib/engine/local-engine";
-import { REPO_ROOT } from "../../scripts/lib/repo-root";
+import { ClusterState, startCluster, stopCluster } from "../../testbed/cluster/local-cluster";
+import { LocalEngine, prepareEngine } from "../../testbed/local-engine";
+import { REPO_ROOT } from "../../ops/lib/repo-root";
 
 let world: { cluster: ClusterState; engine: LocalEngine } | undefined;
 
@@ -27,7 +27,9 @@ function removeTierStackFiles(): void {
 }
 
 before(async function () {
-    this.timeout(1_800_000);
+    // The control plane and the engine's plugins only: the tools are built before mocha runs (the test:engine and
+    // test:commands scripts build them first), and a missing one fails at once, naming the command.
+    this.timeout(300_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsm-engine-"));
     // Two namespaces whose Redis pods lead to the node agent's redis-server: the project's stacks use dsm, the
     // consumer program that installs the package uses its own, so that neither meets the other's leftovers.

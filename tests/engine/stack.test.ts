@@ -8,8 +8,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import Redis from "ioredis";
-import { kubectl } from "../../scripts/lib/cluster/local-cluster";
-import { REPO_ROOT } from "../../scripts/lib/repo-root";
+import { kubectl } from "../../testbed/cluster/local-cluster";
+import { REPO_ROOT } from "../../ops/lib/repo-root";
 import { engineWorld } from "./hooks";
 import { connectOnce } from "../helpers/connect-once";
 
@@ -317,7 +317,7 @@ describe("the project's commands on the real engine", function () {
                     }
                 });
             assert.ok(
-                commandLines.some((line) => line.includes("scripts/cli.ts")),
+                commandLines.some((line) => line.includes("ops/cli.ts")),
                 "the session is running",
             );
             assert.ok(!commandLines.some((line) => line.includes(password)), "the password is on a command line");

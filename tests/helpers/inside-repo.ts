@@ -8,7 +8,7 @@
 import fs = require("fs");
 import * as os from "os";
 import * as path from "path";
-import { REPO_ROOT } from "../../scripts/lib/repo-root";
+import { REPO_ROOT } from "../../ops/lib/repo-root";
 
 export const REPOSITORY = REPO_ROOT;
 const BESIDE = path.dirname(REPOSITORY);

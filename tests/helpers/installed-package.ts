@@ -7,8 +7,8 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { linkTree } from "../../scripts/lib/project-copy";
-import { REPO_ROOT } from "../../scripts/lib/repo-root";
+import { linkTree } from "../../testbed/project-copy";
+import { REPO_ROOT } from "../../ops/lib/repo-root";
 
 const TSC = require.resolve("typescript/bin/tsc");
 

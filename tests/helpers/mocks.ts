@@ -1,1 +1,1 @@
-export * from "../../scripts/lib/mocks";
+export * from "../../ops/lib/mocks";

@@ -1,2 +1,2 @@
 /** The mock harness lives with the scripts: `npm run check-policies` runs the program under the same mocks. */
-export * from "../../scripts/lib/mock-program";
+export * from "../../ops/lib/mock-program";

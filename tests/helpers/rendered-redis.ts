@@ -7,7 +7,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import Redis from "ioredis";
 import { RETENTION_USER } from "../../components/render/acl";
 import { streamGroupsProvider } from "../../components/stream-groups/provider";
-import { RetentionJob } from "../../scripts/lib/bus-traffic";
+import { RetentionJob } from "../../testbed/bus-traffic";
 import { ProgramRun, named, only, runProgram } from "./program";
 import { RedisServer } from "./redis-server";
 import { connectOnce } from "./connect-once";
@@ -23,7 +23,7 @@ export interface RenderedRedis {
     provision(groups: readonly string[]): Promise<void>;
     /** A connected client for a user (closed by `stop`). */
     connect(user: string, password?: string): Promise<Redis>;
-    /** The retention CronJob's rendered run.sh and trim.lua, run here as the retention user. */
+    /** The retention CronJob's rendered run.sh and scripts, run here as the retention user. */
     retentionJob(): RetentionJob;
     /** Stops the server and closes every client. */
     stop(): Promise<void>;
@@ -76,7 +76,7 @@ export async function startRenderedRedis(
         },
         retentionJob() {
             const scripts = named(run, "kubernetes:core/v1:ConfigMap", "redis-retention").inputs.data;
-            const job = RetentionJob.prepare(scripts["run.sh"], scripts["trim.lua"], {
+            const job = RetentionJob.prepare(scripts, {
                 host: "127.0.0.1",
                 port: restarted.port,
                 username: RETENTION_USER,

@@ -3,9 +3,9 @@
  * changes, destroy. It runs when DSM_REDIS_INTEGRATION=1 and the Pulumi CLI is on the PATH (the integration workflow
  * sets both on a kind cluster); otherwise it is skipped with the reason.
  */
-import { pulumiAutomation } from "../../scripts/lib/automation";
-import { integrationSkipReason, runIntegration } from "../../scripts/lib/integration";
-import { verifyBus } from "../../scripts/lib/verify-checks";
+import { pulumiAutomation } from "../../ops/lib/automation";
+import { integrationSkipReason, runIntegration } from "../../testbed/integration";
+import { verifyBus } from "../../ops/lib/verify-checks";
 
 describe("integration: the program on a real cluster", function () {
     this.timeout(30 * 60_000);

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { isDns1123Label, isDns1123Subdomain, isPortNumber } from "../../k8s-grammar/names";
+import { isDns1123Label, isDns1123Subdomain, isPortNumber } from "../../k8s-grammar/dns-names";
 
 describe("Kubernetes names", () => {
     it("takes DNS-1123 labels, up to 63 characters", () => {

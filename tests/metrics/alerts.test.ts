@@ -4,8 +4,8 @@
  */
 import * as assert from "assert";
 import { METRICS_USER } from "../../components/render/acl";
-import { GroupReader, publish } from "../../scripts/lib/bus-traffic";
-import { RedisExporter, Sample } from "../../scripts/lib/redis-exporter";
+import { GroupReader, publish } from "../../testbed/bus-traffic";
+import { RedisExporter, Sample } from "../../testbed/redis-exporter";
 import { named, only, runProgram } from "../helpers/program";
 import { startRenderedRedis } from "../helpers/rendered-redis";
 import { BUS_LABELS, CASES, RuleGroups, STREAM, STREAM_LABELS, expectPass, ruleGroups, series } from "./alert-cases";

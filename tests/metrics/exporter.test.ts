@@ -7,9 +7,10 @@ import * as assert from "assert";
 import type Redis from "ioredis";
 import type * as k8s from "@pulumi/kubernetes";
 import { METRICS_USER } from "../../components/render/acl";
-import { RETENTION_STATUS_KEYS } from "../../components/render/retention";
-import { GroupReader, publish } from "../../scripts/lib/bus-traffic";
-import { RedisExporter, Sample } from "../../scripts/lib/redis-exporter";
+import { DEAD_LETTER_STATUS_KEYS } from "../../components/render/dead-letter-script";
+import { RETENTION_STATUS_KEYS } from "../../components/render/retention-script";
+import { GroupReader, publish } from "../../testbed/bus-traffic";
+import { RedisExporter, Sample } from "../../testbed/redis-exporter";
 import { only } from "../helpers/program";
 import { RenderedRedis, startRenderedRedis } from "../helpers/rendered-redis";
 
@@ -123,6 +124,9 @@ describe("redis_exporter with the rendered sidecar arguments, as the metrics use
             assert.ok(Math.abs(lastRun - now) < 60, `last run ${lastRun}, now ${now}`);
             assert.strictEqual(value(samples, "redis_key_value", { key: RETENTION_STATUS_KEYS.trimmedTotal }), 0);
             assert.strictEqual(value(samples, "redis_key_value", { key: RETENTION_STATUS_KEYS.blocked }), 0);
+            // The dead-letter step ran in the same Job: its counter and its full flag exist from the first run on.
+            assert.strictEqual(value(samples, "redis_key_value", { key: DEAD_LETTER_STATUS_KEYS.movedTotal }), 0);
+            assert.strictEqual(value(samples, "redis_key_value", { key: DEAD_LETTER_STATUS_KEYS.full }), 0);
 
             // The password reaches the exporter in its environment only, as the Secret gives it to the sidecar.
             assert.ok(!args.some((arg) => arg.includes(password)));

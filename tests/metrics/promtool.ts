@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { builtTools } from "../../scripts/lib/built-tools";
+import { builtTools } from "../../testbed/built-tools";
 
 /** One input series: its selector and promtool's expanding notation, e.g. `'0+10x20'`. */
 export interface InputSeries {
@@ -36,7 +36,7 @@ export interface PromtoolResult {
 
 /** Runs the cases against the rule groups (a PrometheusRule's spec.groups). */
 export function testRules(groups: unknown, cases: readonly AlertCase[], interval = "1m"): PromtoolResult {
-    const promtool = path.join(builtTools("promtool")[0], "promtool");
+    const promtool = path.join(builtTools("promtool").promtool, "promtool");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsm-promtool-"));
     try {
         fs.writeFileSync(path.join(dir, "rules.json"), JSON.stringify({ groups }));

@@ -9,8 +9,8 @@ import {
     configFromStackFile,
     formatCheck,
     formatViolations,
-} from "../../scripts/lib/check-policies";
-import { REPO_ROOT } from "../../scripts/lib/repo-root";
+} from "../../ops/lib/policy-run";
+import { REPO_ROOT } from "../../ops/lib/repo-root";
 
 describe("npm run check-policies", () => {
     it("finds no violation in the dev stack", async () => {
@@ -71,7 +71,7 @@ describe("npm run check-policies", () => {
         try {
             return spawnSync(
                 process.execPath,
-                ["-r", "ts-node/register/transpile-only", "scripts/check-policies.ts", "--stack", stack, ...args],
+                ["-r", "ts-node/register/transpile-only", "ops/check-policies.ts", "--stack", stack, ...args],
                 { cwd: REPO_ROOT, encoding: "utf8", timeout: 60_000 },
             );
         } finally {
@@ -81,17 +81,18 @@ describe("npm run check-policies", () => {
 
     it("prints every message of an invalid config, each naming its key", () => {
         const run = checkPolicies([], "config:\n  dsm-redis:memoryLimit: 100MB\n  dsm-redis:port: x\n");
+        // Errors go to stderr, as every operator command's.
         assert.strictEqual(run.status, 1, run.stdout + run.stderr);
-        assert.match(run.stdout, /failed: Invalid DSM Redis settings:\n/);
-        assert.match(run.stdout, / {2}- dsm-redis:port: "x" is not a TCP port/);
-        assert.match(run.stdout, / {2}- dsm-redis:memoryLimit: "100MB": it is not a valid quantity/);
+        assert.match(run.stderr, /failed: Invalid DSM Redis settings:\n/);
+        assert.match(run.stderr, / {2}- dsm-redis:port: "x" is not a TCP port/);
+        assert.match(run.stderr, / {2}- dsm-redis:memoryLimit: "100MB": it is not a valid quantity/);
     });
 
     it("says in a sentence that a --policy-config file is missing", () => {
         const run = checkPolicies(["--policy-config", "/nonexistent/policy.json"], "config: {}\n");
         assert.strictEqual(run.status, 2, run.stdout + run.stderr);
         assert.strictEqual(
-            run.stdout,
+            run.stderr,
             "Cannot read the policy config /nonexistent/policy.json (--policy-config): there is no such file.\n",
         );
     });

@@ -1,10 +1,10 @@
 /** The integration run's wiring, with the Automation API replaced at the workspace boundary. */
 import * as assert from "assert";
 import * as path from "path";
-import { integrationSkipReason, runIntegration } from "../../scripts/lib/integration";
-import { CheckResult, VerifyTarget } from "../../scripts/lib/verify-checks";
-import { FakeAutomation } from "../helpers/fake-automation";
-import { REPO_ROOT } from "../../scripts/lib/repo-root";
+import { integrationSkipReason, runIntegration } from "../../testbed/integration";
+import { CheckResult, VerifyTarget } from "../../ops/lib/verify-checks";
+import { FakeAutomation } from "../../testbed/fakes/fake-automation";
+import { REPO_ROOT } from "../../ops/lib/repo-root";
 
 const OUTPUTS = {
     namespace: { value: "dsm", secret: false },

@@ -1,18 +1,25 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { PreflightError } from "../../scripts/lib/preflight";
-import { StackNotFound } from "../../scripts/lib/automation";
+import { PreflightError } from "../../ops/lib/preflight";
+import { StackNotFound } from "../../ops/lib/automation";
 import {
     CommandOptions,
     openExistingStack,
-    parseArgs,
+    STACK_COMMAND_LINES,
     reportFailure,
     runStackCommand,
+    stackOptions,
     workspaceEnv,
-} from "../../scripts/lib/stack-command";
-import { FakeAutomation } from "../helpers/fake-automation";
-import { REPO_ROOT } from "../../scripts/lib/repo-root";
+} from "../../ops/lib/stack-command";
+import { CommandLine, readCommandLine } from "../../ops/lib/command-line";
+
+/** The stack options of a command line of npm run deploy (or another stack command). */
+function parseArgs(argv: string[], env: NodeJS.ProcessEnv, command = STACK_COMMAND_LINES.deploy) {
+    return stackOptions((readCommandLine(command, argv) as CommandLine).flags, env);
+}
+import { FakeAutomation } from "../../testbed/fakes/fake-automation";
+import { REPO_ROOT } from "../../ops/lib/repo-root";
 
 const KUBECONFIG = "/home/dev/.kube/config";
 
@@ -48,7 +55,10 @@ describe("npm run preview / deploy / destroy", () => {
         const automation = new FakeAutomation();
         const args = parseArgs(["--stack", "prod", "--policy-config", "policy/config.example.json"], {});
         await runStackCommand("deploy", automation, { ...options(), ...args });
-        await runStackCommand("destroy", automation, { ...options(), ...args, yes: true });
+        await runStackCommand("destroy", automation, {
+            ...options(),
+            ...parseArgs(["--stack=prod", "--yes"], {}, STACK_COMMAND_LINES.destroy),
+        });
         // A deploy previews with the policy pack first, so that a violation stops it before anything changes.
         assert.deepStrictEqual(automation.operations, ["preview", "up", "destroy"]);
         const up = automation.calls.find((c) => c.call === "up")?.args as Record<string, unknown>;
@@ -169,7 +179,7 @@ describe("npm run preview / deploy / destroy", () => {
             "failed: the Pulumi CLI exited with code -2\n",
             "error: no Pulumi.yaml project file found\n",
         ]);
-        assert.throws(() => parseArgs(["--force"], {}), /Unknown argument "--force"\. Accepted: --stack NAME/);
+        assert.throws(() => parseArgs(["--force"], {}), /unknown flag --force; the flags are: --stack NAME/);
     });
 
     describe("destroy", () => {

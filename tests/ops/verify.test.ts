@@ -5,8 +5,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { CheckResult, formatTable, verifyBus } from "../../scripts/lib/verify-checks";
-import { FakeKubeApi } from "../helpers/fake-kube-api";
+import { CheckResult, formatTable, verifyBus } from "../../ops/lib/verify-checks";
+import { FakeKubeApi } from "../../testbed/fakes/kube-api";
 import { RenderedRedis, startRenderedRedis } from "../helpers/rendered-redis";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "kube");

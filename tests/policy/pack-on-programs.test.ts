@@ -6,7 +6,7 @@ import { projectConfig } from "../../config/project-config";
 import { policies } from "../../policy/policies";
 import { mandatory, runPolicies } from "../../policy/run-policies";
 import { asCheckedResources, only, runProgram } from "../helpers/program";
-import { REPO_ROOT } from "../../scripts/lib/repo-root";
+import { REPO_ROOT } from "../../ops/lib/repo-root";
 
 describe("the policy pack on programs run under mocks", () => {
     it("exports the policies with the names the pack promises", () => {

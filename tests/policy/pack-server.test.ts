@@ -17,7 +17,7 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as path from "path";
-import { REPO_ROOT } from "../../scripts/lib/repo-root";
+import { REPO_ROOT } from "../../ops/lib/repo-root";
 
 const PACK = path.join(REPO_ROOT, "policy");
 

@@ -3,7 +3,18 @@
  * redis-server, run as the CronJob runs them, is tests/retention.test.ts's.
  */
 import * as assert from "assert";
-import { RETENTION_STATUS_KEYS, retentionArgs, retentionRunner } from "../../components/render/retention";
+import {
+    DEAD_LETTER_STATUS_KEYS,
+    deadLetterArgs,
+    deadLetterKeys,
+    deadLetterStreamOf,
+} from "../../components/render/dead-letter-script";
+import {
+    RETENTION_STATUS_KEYS,
+    deadLetterScriptPath,
+    retentionArgs,
+    retentionRunner,
+} from "../../components/render/retention-script";
 
 describe("the retention renderer", () => {
     it("passes the window as the script's ARGV: batch, age in ms (-1: none), count (-1: none), the opt-in", () => {
@@ -42,5 +53,37 @@ describe("the retention renderer", () => {
         assert.ok(
             retentionRunner("s", { batch: 1, trimUnacknowledged: false }, 5, "/x/t.lua").includes("--eval /x/t.lua s "),
         );
+    });
+
+    it("runs the dead-letter steps first, when on, until a pass has seen every pending entry", () => {
+        const window = { batch: 500, trimUnacknowledged: false };
+        const policy = { deliveries: 5, idleSeconds: 600, maxEntries: 100000 };
+        const off = retentionRunner("dsm:events", window, 45);
+        const on = retentionRunner("dsm:events", window, 45, "/retention/trim.lua", policy);
+        assert.ok(!off.includes("dead-letter"), "off: no dead-letter step");
+        const lines = on.split("\n");
+        // The dead-letter loop, then the trim loop: the trim is no longer held back by what was just moved.
+        assert.deepStrictEqual(lines.slice(4, 14), [
+            "while :; do",
+            `  out=$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --user "$REDIS_USERNAME" --no-auth-warning -e --eval /retention/dead-letter.lua dsm:events dsm:events:dead dsm:dead-letters:cursor ${DEAD_LETTER_STATUS_KEYS.movedTotal} ${DEAD_LETTER_STATUS_KEYS.full} , 5 600000 100 100000)`,
+            '  moved=$(echo "$out" | head -n 1)',
+            '  scanned=$(echo "$out" | sed -n 2p)',
+            '  full=$(echo "$out" | sed -n 3p)',
+            '  if [ "$full" = 1 ]; then echo "dead letters moved $moved, the dead-letter stream is full"; else echo "dead letters moved $moved"; fi',
+            '  [ "$full" = 0 ] && [ "$scanned" -ge 100 ] || break',
+            '  [ "$(date +%s)" -lt "$deadline" ] || break',
+            "done",
+            "while :; do",
+        ]);
+        assert.strictEqual(on.split("--eval /retention/trim.lua").length, 2, "the trim step, once");
+        assert.strictEqual(deadLetterScriptPath("/x/y/trim.lua"), "/x/y/dead-letter.lua");
+        assert.strictEqual(deadLetterStreamOf("dsm:orders"), "dsm:orders:dead");
+        assert.deepStrictEqual(deadLetterKeys("dsm:o").slice(0, 2), ["dsm:o", "dsm:o:dead"]);
+        assert.deepStrictEqual(deadLetterArgs({ deliveries: 2, idleSeconds: 1, maxEntries: 7 }, 3), [
+            "2",
+            "1000",
+            "3",
+            "7",
+        ]);
     });
 });

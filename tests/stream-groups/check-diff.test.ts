@@ -2,12 +2,12 @@ import * as assert from "assert";
 import { canonical, diffInputs, groupChanges } from "../../components/stream-groups/diff";
 import {
     StreamGroupsInputs,
-    UNKNOWN,
     checkInputs,
     describeEndpoint,
     isPortForward,
     withDefaults,
 } from "../../components/stream-groups/inputs";
+import { UNKNOWN } from "../../k8s-grammar/unknown-values";
 import { streamGroupsProvider } from "../../components/stream-groups/provider";
 
 const GOOD = {
@@ -16,7 +16,7 @@ const GOOD = {
     connection: { host: "redis.dsm.svc.cluster.local", port: 6379 },
 };
 
-const failuresOf = (news: Record<string, unknown>) => checkInputs(news).map((f) => `${f.property}: ${f.reason}`);
+const failuresOf = (news: Record<string, unknown>) => checkInputs(news).map((f) => `${f.field}: ${f.message}`);
 
 describe("stream-groups check", () => {
     it("accepts good inputs and fills in defaults, startId 0 included", async () => {

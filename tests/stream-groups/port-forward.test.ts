@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { PortForwardConnection, StreamGroupsInputs } from "../../components/stream-groups/inputs";
 import { streamGroupsProvider as provider } from "../../components/stream-groups/provider";
-import { FakeKubeApi } from "../helpers/fake-kube-api";
+import { FakeKubeApi } from "../../testbed/fakes/kube-api";
 import { RedisServer } from "../helpers/redis-server";
 
 describe("stream-groups provider through a Kubernetes port-forward", function () {

@@ -6,8 +6,8 @@ import * as assert from "assert";
 import Redis from "ioredis";
 import { DirectConnection, StreamGroupsInputs } from "../../components/stream-groups/inputs";
 import { streamGroupsProvider as provider } from "../../components/stream-groups/provider";
-import { countingRelay } from "../../scripts/lib/round-trips";
-import { cuttingRelay } from "../helpers/cutting-relay";
+import { countingRelay } from "../../bench/round-trips";
+import { cuttingRelay } from "../../testbed/fakes/cutting-relay";
 import { RedisServer } from "../helpers/redis-server";
 
 const STREAM = "dsm:events";

@@ -8,10 +8,10 @@ import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as path from "path";
 import Redis from "ioredis";
-import { readBackup, restoreSnapshot, snapshotDifferences, takeSnapshot, writeBackup } from "../../scripts/lib/backup";
-import { RedisServer } from "../../scripts/lib/redis-server";
+import { readBackup, restoreSnapshot, snapshotDifferences, takeSnapshot, writeBackup } from "../../ops/lib/backup-file";
+import { RedisServer } from "../../testbed/redis-server";
 import { named, runProgram } from "../helpers/program";
-import { REPO_ROOT } from "../../scripts/lib/repo-root";
+import { REPO_ROOT } from "../../ops/lib/repo-root";
 
 const STREAM = "dsm:events";
 const VALKEY = execFileSync("bash", [path.join(REPO_ROOT, "tools", "valkey", "install.sh")], {

@@ -18,6 +18,9 @@ const WHOLE: Array<[string, number, number]> = [
     ["alertLagEntries", 1, 1e12],
     ["alertPendingIdleSeconds", 1, 30 * 86400],
     ["alertRetentionStaleSeconds", 60, 30 * 86400],
+    ["deadLetterDeliveries", 2, 1000],
+    ["deadLetterIdleSeconds", 1, 30 * 86400],
+    ["deadLetterMaxEntries", 1, 1e8],
 ];
 const BOOLEANS = [
     "createNamespace",
@@ -27,6 +30,7 @@ const BOOLEANS = [
     "networkPolicy",
     "retention",
     "retentionTrimUnacknowledged",
+    "deadLetters",
     "metrics",
     "monitoring",
 ];

@@ -1,0 +1,80 @@
+/**
+ * Prometheus Operator objects for the bus (when `monitoring`): a PodMonitor that scrapes the exporter sidecar, a
+ * PrometheusRule with the alerts, and a dashboard ConfigMap a Grafana sidecar picks up.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { alertRules } from "../render/alerts";
+import { dashboard } from "../render/dashboard";
+import type { BuildContext } from "./context";
+import { BUS_LABELS, OBJECT_NAMES, REDIS_SELECTOR } from "./object-names";
+
+export interface Monitoring {
+    readonly podMonitor: k8s.apiextensions.CustomResource;
+    readonly rules: k8s.apiextensions.CustomResource;
+    readonly dashboard: k8s.core.v1.ConfigMap;
+}
+
+export function buildMonitoring(context: BuildContext): Monitoring | undefined {
+    const { name, setting, structure, namespace, childOptions } = context;
+    if (!structure.monitoring) return undefined;
+    const podMonitor = new k8s.apiextensions.CustomResource(
+        `${name}-pod-monitor`,
+        {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "PodMonitor",
+            metadata: { name: "redis", namespace, labels: BUS_LABELS },
+            spec: {
+                selector: { matchLabels: REDIS_SELECTOR },
+                podMetricsEndpoints: [{ port: "metrics", interval: "30s" }],
+            },
+        },
+        childOptions,
+    );
+    const groups = pulumi
+        .all([
+            namespace,
+            setting("stream"),
+            setting("alertLagEntries"),
+            setting("alertPendingIdleSeconds"),
+            setting("alertMemoryRatio"),
+            setting("alertRetentionStaleSeconds"),
+        ])
+        .apply(([ns, stream, lagEntries, pendingIdleSeconds, memoryRatio, retentionStaleSeconds]) => [
+            {
+                name: "dsm-redis",
+                rules: alertRules({
+                    namespace: ns,
+                    stream,
+                    lagEntries,
+                    pendingIdleSeconds,
+                    memoryRatio,
+                    retentionStaleSeconds,
+                    retention: structure.retention,
+                }),
+            },
+        ]);
+    const rules = new k8s.apiextensions.CustomResource(
+        `${name}-alerts`,
+        {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "PrometheusRule",
+            metadata: { name: "redis", namespace, labels: BUS_LABELS },
+            spec: { groups },
+        },
+        childOptions,
+    );
+    const board = new k8s.core.v1.ConfigMap(
+        `${name}-dashboard`,
+        {
+            metadata: { name: OBJECT_NAMES.dashboard, namespace, labels: { ...BUS_LABELS, grafana_dashboard: "1" } },
+            data: {
+                "dsm-redis.json": pulumi
+                    .all([namespace, setting("stream")])
+                    .apply(([ns, stream]) => dashboard(ns, stream)),
+            },
+        },
+        childOptions,
+    );
+    return { podMonitor, rules, dashboard: board };
+}

@@ -1,0 +1,68 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { REDIS_CONTAINER_PORT } from "../render/layout";
+import { METRICS_PORT } from "../render/pod-spec";
+import type { BuildContext } from "./context";
+import { BUS_LABELS, CLIENT_LABEL, OBJECT_NAMES, REDIS_SELECTOR } from "./object-names";
+
+/** Admits Redis's port only from labelled pods in the client namespaces (the bus's own by default). */
+export function buildNetworkPolicy(context: BuildContext): k8s.networking.v1.NetworkPolicy | undefined {
+    const { name, setting, structure, namespace, childOptions } = context;
+    if (!structure.networkPolicy) return undefined;
+    // Unless set, the bus's own namespace and every namespace a service user runs in.
+    const clientNamespaces = pulumi
+        .all([setting("clientNamespaces"), namespace])
+        .apply(([given, own]) =>
+            given !== undefined
+                ? [...given]
+                : [...new Set([own, ...structure.users.flatMap((u) => u.namespaces ?? [])])],
+        );
+    return new k8s.networking.v1.NetworkPolicy(
+        `${name}-network-policy`,
+        {
+            metadata: { name: OBJECT_NAMES.networkPolicy, namespace, labels: BUS_LABELS },
+            spec: {
+                podSelector: { matchLabels: REDIS_SELECTOR },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        // One peer with both selectors: a labelled pod AND in one of the namespaces.
+                        from: [
+                            {
+                                podSelector: { matchLabels: CLIENT_LABEL },
+                                namespaceSelector: {
+                                    matchExpressions: [
+                                        {
+                                            key: "kubernetes.io/metadata.name",
+                                            operator: "In",
+                                            values: clientNamespaces,
+                                        },
+                                    ],
+                                },
+                            },
+                        ],
+                        ports: [{ protocol: "TCP", port: REDIS_CONTAINER_PORT }],
+                    },
+                    // The metrics port, from the monitoring namespace only (Prometheus's), when there is an exporter.
+                    ...(structure.metrics
+                        ? [
+                              {
+                                  from: [
+                                      {
+                                          namespaceSelector: {
+                                              matchLabels: {
+                                                  "kubernetes.io/metadata.name": setting("monitoringNamespace"),
+                                              },
+                                          },
+                                      },
+                                  ],
+                                  ports: [{ protocol: "TCP", port: METRICS_PORT }],
+                              },
+                          ]
+                        : []),
+                ],
+            },
+        },
+        childOptions,
+    );
+}

@@ -1,0 +1,64 @@
+/**
+ * How the operations scripts reach a deployed bus: through the Kubernetes API's port-forward to Service redis, as the
+ * provisioning does, authenticated as a user whose password is read from its Secret (never from a command line).
+ */
+import type * as K8s from "@kubernetes/client-node";
+import {
+    secretNameFor,
+    ADMIN_USER,
+    REDIS_CONTAINER_PORT,
+    PASSWORD_KEY,
+    type PortForwardConnection,
+    loadKubeConfig,
+} from "../../components";
+import type { StackHandle } from "./automation";
+import { deployedStack } from "./stack-target";
+
+export interface BusTarget {
+    readonly namespace: string;
+    readonly serviceName: string;
+    readonly stream: string;
+    readonly kubeconfig?: string;
+    readonly context?: string;
+}
+
+/** The bus of a deployed stack: its outputs, and the cluster its Kubernetes provider reaches. */
+export async function busTargetOf(stack: StackHandle): Promise<BusTarget> {
+    const deployed = await deployedStack(stack);
+    return {
+        namespace: deployed.output<string>("namespace"),
+        serviceName: deployed.output<string>("serviceName"),
+        stream: deployed.output<string>("stream"),
+        kubeconfig: deployed.kubeconfig,
+        context: deployed.context,
+    };
+}
+
+/** A user's password, from its Secret `redis-<user>` in the bus's namespace. */
+export async function passwordOf(target: BusTarget, user: string): Promise<string> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const k8s = require("@kubernetes/client-node") as typeof K8s;
+    const core = loadKubeConfig(k8s, target).makeApiClient(k8s.CoreV1Api);
+    const name = secretNameFor(user);
+    const secret = await core.readNamespacedSecret({ name, namespace: target.namespace }).catch(() => undefined);
+    const encoded = secret?.data?.[PASSWORD_KEY];
+    if (encoded === undefined) {
+        throw new Error(
+            `there is no Secret ${target.namespace}/${name} with a ${PASSWORD_KEY}: is ${user} a user of this bus?`,
+        );
+    }
+    return Buffer.from(encoded, "base64").toString("utf8");
+}
+
+/** The connection to the bus as a user (the admin by default), through a port-forward. */
+export async function busConnection(target: BusTarget, user = ADMIN_USER): Promise<PortForwardConnection> {
+    return {
+        namespace: target.namespace,
+        service: target.serviceName,
+        port: REDIS_CONTAINER_PORT,
+        kubeconfig: target.kubeconfig,
+        context: target.context,
+        username: user,
+        password: await passwordOf(target, user),
+    };
+}

@@ -1,0 +1,80 @@
+/**
+ * The control plane's processes: each started detached in its own process group, its output in a log file, its PID
+ * recorded, and stopped by that PID (the whole group), whatever happened to the process that started it.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+export { freePort } from "../redis-server";
+
+export interface Started {
+    readonly name: string;
+    readonly pid: number;
+    readonly log: string;
+}
+
+/** Starts a program detached, with stdout and stderr appended to `<logDir>/<name>.log`. */
+export function startProcess(
+    name: string,
+    command: string,
+    args: readonly string[],
+    logDir: string,
+    env: NodeJS.ProcessEnv = process.env,
+): Started {
+    const log = path.join(logDir, `${name}.log`);
+    const out = fs.openSync(log, "a");
+    const child = spawn(command, args, { detached: true, stdio: ["ignore", out, out], env });
+    fs.closeSync(out);
+    if (child.pid === undefined) throw new Error(`${name} did not start: ${command}`);
+    child.unref();
+    return { name, pid: child.pid, log };
+}
+
+export function isAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Stops a process group started by startProcess: SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopProcess(pid: number, graceMs = 5000): Promise<void> {
+    const signal = (s: NodeJS.Signals) => {
+        try {
+            process.kill(-pid, s);
+        } catch {
+            // Already gone.
+        }
+    };
+    signal("SIGTERM");
+    const deadline = Date.now() + graceMs;
+    while (isAlive(pid) && Date.now() < deadline) await pause(50);
+    if (isAlive(pid)) signal("SIGKILL");
+    while (isAlive(pid)) await pause(20);
+}
+
+/**
+ * Polls `ready` until it resolves true, failing with the process's log tail when the process dies or the time is up.
+ * Each poll asks the process itself (a health endpoint), so the wait ends as soon as it is ready.
+ */
+export async function waitUntilReady(
+    started: Started,
+    ready: () => Promise<boolean>,
+    timeoutMs: number,
+): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        if (await ready().catch(() => false)) return;
+        const tail = () => fs.readFileSync(started.log, "utf8").split("\n").slice(-15).join("\n");
+        if (!isAlive(started.pid)) throw new Error(`${started.name} exited while starting; its log ends:\n${tail()}`);
+        if (Date.now() > deadline) {
+            throw new Error(`${started.name} was not ready within ${timeoutMs / 1000} s; its log ends:\n${tail()}`);
+        }
+        await pause(100);
+    }
+}
