@@ -15,6 +15,7 @@ export {
 export { ADMIN_USER, DEFAULT_SERVICE_USERS, ROLE_COMMANDS, Role, ServiceUser, renderAclFile } from "./render/acl";
 export { REDIS_CONTAINER_PORT } from "./render/layout";
 export { PASSWORD_KEY } from "./render/pod-spec";
+export { DEAD_LETTER_FIELDS, deadLetterStreamOf } from "./render/dead-letter-script";
 export { AppendFsync, maxmemoryBytes, renderRedisConf } from "./render/redis-conf";
 export { InvalidArgumentsError, Problem } from "./validation";
 export * from "./stream-groups";

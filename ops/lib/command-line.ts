@@ -1,6 +1,6 @@
 /**
  * The one command-line parser of the operator commands (npm run preview, deploy, destroy, verify, cli, backup,
- * restore, check-policies, bench, cluster:*, local), so that they all behave like the tools people know:
+ * restore, dead-letters, check-policies, bench, cluster:*, local), so that they all behave like the tools people know:
  *
  * - flags as `--flag value` or `--flag=value` (node:util parseArgs), an unknown flag refused with the list of known
  *   ones, a flag without its value an error;

@@ -10,6 +10,7 @@ import { BENCH_COMMAND } from "../../bench/main";
 import { BACKUP_COMMAND } from "../../ops/backup";
 import { CHECK_POLICIES_COMMAND } from "../../ops/check-policies";
 import { CLI_COMMAND } from "../../ops/cli";
+import { DEAD_LETTERS_COMMAND } from "../../ops/dead-letters";
 import { Command, CommandLine, UsageError, readCommandLine, usage } from "../../ops/lib/command-line";
 import { REPO_ROOT } from "../../ops/lib/repo-root";
 import { STACK_COMMAND_LINES } from "../../ops/lib/stack-command";
@@ -27,6 +28,7 @@ const COMMANDS: readonly { script: string; file: string; leading: string[]; comm
     { script: "cli", file: "ops/cli.ts", leading: [], command: CLI_COMMAND },
     { script: "backup", file: "ops/backup.ts", leading: [], command: BACKUP_COMMAND },
     { script: "restore", file: "ops/restore.ts", leading: [], command: RESTORE_COMMAND },
+    { script: "dead-letters", file: "ops/dead-letters.ts", leading: [], command: DEAD_LETTERS_COMMAND },
     { script: "check-policies", file: "ops/check-policies.ts", leading: [], command: CHECK_POLICIES_COMMAND },
     { script: "bench", file: "bench/main.ts", leading: [], command: BENCH_COMMAND },
     { script: "cluster:up", file: "testbed/cluster-command.ts", leading: ["up"], command: CLUSTER_COMMAND_LINES.up },
