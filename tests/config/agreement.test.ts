@@ -8,7 +8,7 @@ import fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
 import { DsmRedis, DsmRedisArgs, InvalidArgumentsError } from "../../components";
 import { CONFIG_KEYS } from "../../config/keys";
-import { InvalidSettingsError, readConfig } from "../../config/read-config";
+import { InvalidSettingsError, configKeyOfArgument, readConfig } from "../../config/read-config";
 import { MOCKS } from "../helpers/mocks";
 import { argsArbitrary } from "../helpers/setting-arbitraries";
 
@@ -23,14 +23,6 @@ function configOf(args: DsmRedisArgs): Record<string, string> {
         config[key.key] = typeof value === "object" ? JSON.stringify(value) : String(value);
     }
     return config;
-}
-
-/** The config keys an argument path belongs to. */
-function keyOf(field: string): string {
-    const owners = CONFIG_KEYS.filter(
-        (k) => field === k.argument || field.startsWith(`${k.argument}.`) || field.startsWith(`${k.argument}[`),
-    );
-    return owners.sort((a, b) => b.argument.length - a.argument.length)[0]?.key ?? field;
 }
 
 describe("the config path and the component path agree", () => {
@@ -60,7 +52,7 @@ describe("the config path and the component path agree", () => {
                     new DsmRedis(`agreement-${run++}`, args);
                 } catch (error) {
                     if (!(error instanceof InvalidArgumentsError)) throw error;
-                    componentFields = [...new Set(error.problems.map((p) => keyOf(p.field)))].sort();
+                    componentFields = [...new Set(error.problems.map((p) => configKeyOfArgument(p.field).key))].sort();
                 }
                 let configFields: string[] = [];
                 try {

@@ -1,7 +1,15 @@
 import * as assert from "assert";
 import { DSM_REDIS_DEFAULTS } from "../../components/args";
 import { CONFIG_KEYS } from "../../config/keys";
-import { ConfigSource, InvalidSettingsError, readConfig } from "../../config/read-config";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    ConfigSource,
+    InvalidSettingsError,
+    configKeyOfArgument,
+    readConfig,
+    stackConfigSource,
+} from "../../config/read-config";
+import { MOCKS } from "../helpers/mocks";
 
 function source(values: Record<string, string>): ConfigSource {
     return { project: "dsm-redis", get: (key) => values[key], keys: () => Object.keys(values) };
@@ -312,6 +320,49 @@ describe("readConfig", () => {
                     message: `${JSON.stringify(text)} is not a whole number from 1 to 100000`,
                 },
             ]);
+        }
+    });
+
+    it("keeps a text key's text as text even when it reads as a boolean or a number", () => {
+        const { args } = readConfig(source({ namespace: "true", storageClass: "false", monitoringNamespace: "42" }));
+        assert.deepStrictEqual([args.namespace, args.storageClass, args.monitoringNamespace], ["true", "false", "42"]);
+    });
+
+    it("names the key a nested argument's problem belongs to, with the rest of its path", () => {
+        assert.deepStrictEqual(problemsOf({ groups: '[{"name":"Bad Name"}]' }), [
+            {
+                field: "dsm-redis:groups",
+                message:
+                    '[0].name: a group name must be 1 to 200 printable ASCII characters without spaces; got "Bad Name"',
+            },
+        ]);
+        assert.deepStrictEqual(problemsOf({ cpuRequest: "300m", cpuLimit: "200m" }), [
+            {
+                field: "dsm-redis:cpuRequest",
+                message: 'the request "300m" is above the limit "200m"; expected a request at most the limit',
+            },
+        ]);
+    });
+
+    it("maps an argument path to its config key: the longest owner, and a path no key owns as it is", () => {
+        assert.deepStrictEqual(configKeyOfArgument("resources.limits.memory"), { key: "memoryLimit", rest: "" });
+        assert.deepStrictEqual(configKeyOfArgument("users[1].roles"), { key: "users", rest: "[1].roles" });
+        assert.deepStrictEqual(configKeyOfArgument("groups.0"), { key: "groups", rest: "0" });
+        assert.deepStrictEqual(configKeyOfArgument("resources"), { key: "resources", rest: "" });
+        assert.deepStrictEqual(configKeyOfArgument("streamX"), { key: "streamX", rest: "" });
+    });
+
+    it("reads the stack's own keys from the engine's config, without other projects' keys", async () => {
+        await pulumi.runtime.setMocks(MOCKS, "dsm-redis", "dev", false);
+        pulumi.runtime.setAllConfig({ "dsm-redis:namespace": "bus", "other:namespace": "theirs", "dsm-redisx:a": "b" });
+        try {
+            const stack = stackConfigSource();
+            assert.strictEqual(stack.project, "dsm-redis");
+            assert.strictEqual(stack.get("namespace"), "bus");
+            assert.strictEqual(stack.get("stream"), undefined);
+            assert.deepStrictEqual(stack.keys(), ["namespace"]);
+        } finally {
+            pulumi.runtime.setAllConfig({});
         }
     });
 
