@@ -395,7 +395,7 @@ export const SETTINGS: readonly Setting[] = [
         structural: true,
         description:
             "A CronJob that trims entries every consumer group has acknowledged, beyond the window below, so that the stream never fills `maxmemory`; never an entry a group still needs (unless `retentionTrimUnacknowledged`).",
-        readBy: ["components/dsm-redis.ts", `${B}retention-cronjob.ts`, `${B}monitoring.ts`],
+        readBy: ["components/dsm-redis.ts", `${B}retention-cronjob.ts`, `${B}monitoring.ts`, `${B}workload.ts`],
     },
     {
         argument: "retentionMaxAgeSeconds",
@@ -450,7 +450,7 @@ export const SETTINGS: readonly Setting[] = [
         default: true,
         description:
             "Move poison entries out of the groups' way, in each retention run before it trims: an entry a group has had delivered `deadLetterDeliveries` times and left idle `deadLetterIdleSeconds` is copied to `<stream>:dead`, with its ID, group, consumer and delivery count, and acknowledged in that group, atomically. Nothing is lost (dead letters are never trimmed), and one event a consumer keeps failing on no longer holds retention back. Needs `retention`.",
-        readBy: [`${B}retention-cronjob.ts`],
+        readBy: [`${B}retention-cronjob.ts`, `${B}workload.ts`],
     },
     {
         argument: "deadLetterDeliveries",

@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { exporterKeyList, redisPodSpec } from "../render/pod-spec";
 import type { BuildContext } from "./context";
 import type { ConfigFiles } from "./config-files";
 import { METRICS_USER } from "../render/acl";
-import { DEAD_LETTER_STATUS_KEYS } from "../render/dead-letter-script";
+import { DEAD_LETTER_STATUS_KEYS, deadLetterStreamOf } from "../render/dead-letter-script";
 import { RETENTION_STATUS_KEYS } from "../render/retention-script";
 import { BUS_LABELS, OBJECT_NAMES, REDIS_NAME, REDIS_SELECTOR, secretNameFor } from "./object-names";
 
@@ -40,7 +41,17 @@ export function buildDeployment(
                                   image: setting("metricsImage"),
                                   user: METRICS_USER,
                                   secretName: secretNameFor(METRICS_USER),
-                                  streamList: setting("stream").apply((stream) => exporterKeyList([stream])),
+                                  // The dead letters' stream too, where they are kept: its length is what
+                                  // DsmRedisDeadLetters reads.
+                                  streamList: pulumi
+                                      .all([setting("stream"), setting("deadLetters")])
+                                      .apply(([stream, deadLetters]) =>
+                                          exporterKeyList(
+                                              structure.retention && deadLetters
+                                                  ? [stream, deadLetterStreamOf(stream)]
+                                                  : [stream],
+                                          ),
+                                      ),
                                   statusKeys: [
                                       ...Object.values(RETENTION_STATUS_KEYS),
                                       ...Object.values(DEAD_LETTER_STATUS_KEYS),

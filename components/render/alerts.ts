@@ -1,9 +1,14 @@
 /**
  * The bus's alerts, as Prometheus rules over redis_exporter's series (v1.74): a group falling behind, entries held
  * unacknowledged too long, memory near maxmemory, AOF write errors, writes refused, retention not running or held by a
- * group. Pure: one definition for the PrometheusRule and for `promtool test rules`.
+ * group, Redis down or its series gone, dead letters. Pure: one definition for the PrometheusRule and for
+ * `promtool test rules`.
  */
+import { DEAD_LETTER_STATUS_KEYS, deadLetterStreamOf } from "./dead-letter-script";
 import { RETENTION_STATUS_KEYS } from "./retention-script";
+
+/** Where each alert's runbook is: README's section on the alerts, which says for each what to do. */
+export const RUNBOOK_URL = "https://github.com/dsm-platform/dsm-redis/blob/main/README.md#alerts";
 
 export interface AlertSettings {
     /** The bus's namespace: the series of its pod carry it (PodMonitor). */
@@ -22,14 +27,50 @@ export interface AlertRule {
     readonly expr: string;
     readonly for: string;
     readonly labels: { readonly severity: "warning" | "critical" };
-    readonly annotations: { readonly summary: string; readonly description: string };
+    readonly annotations: { readonly summary: string; readonly description: string; readonly runbook_url: string };
+}
+
+/** A rule as written below, before the runbook link every rule carries. */
+type RuleText = Omit<AlertRule, "annotations"> & {
+    readonly annotations: Omit<AlertRule["annotations"], "runbook_url">;
+};
+
+function withRunbook(rule: RuleText): AlertRule {
+    return { ...rule, annotations: { ...rule.annotations, runbook_url: RUNBOOK_URL } };
 }
 
 export function alertRules(s: AlertSettings): AlertRule[] {
+    return ruleTexts(s).map(withRunbook);
+}
+
+function ruleTexts(s: AlertSettings): RuleText[] {
     const bus = `namespace="${s.namespace}"`;
     const stream = `${bus},stream="${s.stream}"`;
+    const dead = `${bus},stream="${deadLetterStreamOf(s.stream)}"`;
     const key = (name: string) => `redis_key_value{${bus},key="${name}"}`;
-    const rules: AlertRule[] = [
+    const rules: RuleText[] = [
+        {
+            alert: "DsmRedisDown",
+            expr: `redis_up{${bus}} == 0`,
+            for: "1m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "Redis does not answer its metrics exporter",
+                description:
+                    "The exporter beside Redis has had no answer for a minute: producers cannot publish and consumers cannot read. Check the pod redis (kubectl get pods -n {{ $labels.namespace }}) and its logs.",
+            },
+        },
+        {
+            alert: "DsmRedisMetricsAbsent",
+            // Without this, a bus whose pod or exporter is gone fires nothing at all: every other rule needs a series.
+            expr: `absent(redis_up{${bus}})`,
+            for: "5m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "The bus's metrics are gone",
+                description: `No series from the bus in ${s.namespace} for 5 minutes: the pod, its exporter sidecar or the PodMonitor is gone, and no other alert of the bus can fire. Check the pod redis and the PodMonitor redis.`,
+            },
+        },
         {
             alert: "DsmRedisGroupLagHigh",
             expr: `redis_stream_group_lag{${stream}} > ${s.lagEntries}`,
@@ -97,6 +138,40 @@ export function alertRules(s: AlertSettings): AlertRule[] {
     if (!s.retention) return rules;
     return [
         ...rules,
+        {
+            alert: "DsmRedisDeadLetters",
+            expr: `redis_stream_length{${dead}} > 0`,
+            for: "0m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Events are waiting in the dead letters",
+                description:
+                    "{{ $value }} entries of {{ $labels.stream }} are events a consumer kept failing on. Fix the consumer, then replay them (npm run dead-letters -- list, then replay or drop).",
+            },
+        },
+        {
+            alert: "DsmRedisDeadLettersGrowing",
+            // The counter is a key in Redis, kept across restarts: a plain difference, exact where increase() extrapolates.
+            expr: `${key(DEAD_LETTER_STATUS_KEYS.movedTotal)} - ${key(DEAD_LETTER_STATUS_KEYS.movedTotal)} offset 30m > 0`,
+            for: "0m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Retention is moving poison events to the dead letters",
+                description:
+                    "{{ $value }} entries were moved to the dead letters in 30 minutes: a consumer is failing on events now. Read its logs; npm run dead-letters -- list shows which events and which group.",
+            },
+        },
+        {
+            alert: "DsmRedisDeadLettersFull",
+            expr: `${key(DEAD_LETTER_STATUS_KEYS.full)} == 1`,
+            for: "0m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "The dead letters are full",
+                description:
+                    "The dead-letter stream is at deadLetterMaxEntries: poison events stay pending and hold retention back, and the bus fills. Replay or drop dead letters (npm run dead-letters), or raise deadLetterMaxEntries.",
+            },
+        },
         {
             alert: "DsmRedisRetentionNotRunning",
             expr: `time() - ${key(RETENTION_STATUS_KEYS.lastRun)} > ${s.retentionStaleSeconds} or absent(${key(RETENTION_STATUS_KEYS.lastRun)})`,

@@ -1,7 +1,9 @@
 /**
  * A Grafana dashboard for the bus, for a Grafana sidecar that picks up ConfigMaps labelled `grafana_dashboard`: lag
- * per group, memory against maxmemory, events per second, entries trimmed per retention run. Pure.
+ * per group, memory against maxmemory, events per second, entries trimmed per retention run, dead letters, pending
+ * entries per group. Pure.
  */
+import { DEAD_LETTER_STATUS_KEYS, deadLetterStreamOf } from "./dead-letter-script";
 import { RETENTION_STATUS_KEYS } from "./retention-script";
 
 export function dashboard(namespace: string, stream: string): string {
@@ -51,6 +53,26 @@ export function dashboard(namespace: string, stream: string): string {
                     [[`delta(redis_key_value{${bus},key="${RETENTION_STATUS_KEYS.trimmedTotal}"}[1m])`, "trimmed"]],
                     "short",
                     8,
+                ),
+                panel(
+                    5,
+                    "Dead letters",
+                    [
+                        [`redis_stream_length{${bus},stream="${deadLetterStreamOf(stream)}"}`, "waiting"],
+                        [
+                            `delta(redis_key_value{${bus},key="${DEAD_LETTER_STATUS_KEYS.movedTotal}"}[5m])`,
+                            "moved in 5 min",
+                        ],
+                    ],
+                    "short",
+                    16,
+                ),
+                panel(
+                    6,
+                    "Pending entries per consumer group",
+                    [[`redis_stream_group_messages_pending{${bus},stream="${stream}"}`, "{{group}}"]],
+                    "short",
+                    16,
                 ),
             ],
         },

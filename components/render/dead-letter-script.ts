@@ -54,8 +54,10 @@ export const DEAD_LETTER_SCRIPT = `#!lua flags=allow-oom
 local stream, dead, cursors = KEYS[1], KEYS[2], KEYS[3]
 local deliveries, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
 local budget, cap = tonumber(ARGV[3]), tonumber(ARGV[4])
--- The counter exists from the first run on, so that its series does too.
+-- The counter exists from the first run on, so that its series does too; and the dead-letter stream, empty
+-- (MAXLEN 0 trims the entry that creates it), so that the exporter reads its length rather than logging an error.
 redis.call('INCRBY', KEYS[4], 0)
+if redis.call('EXISTS', dead) == 0 then redis.call('XADD', dead, 'MAXLEN', '0', '*', 'dead-letter:created', '1') end
 if redis.call('EXISTS', stream) == 0 then
   redis.call('SET', KEYS[5], 0)
   return {0, 0, 0}

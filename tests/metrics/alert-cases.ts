@@ -39,8 +39,70 @@ export function expectPass(groups: RuleGroups, cases: AlertCase[]): void {
 
 export const series = (selector: string, values: string): InputSeries => ({ series: selector, values });
 
+/** Every alert links README's section on the alerts, written out here so that a wrong link fails. */
+export const RUNBOOK = { runbook_url: "https://github.com/dsm-platform/dsm-redis/blob/main/README.md#alerts" };
+const DEAD = `${BUS},stream="dsm:events:dead"`;
+
 /** Per alert: cases where it must fire (with what it says) and where it must not. */
 export const CASES: Record<string, AlertCase[]> = {
+    DsmRedisDown: [
+        {
+            name: "the exporter has had no answer from Redis for 3 minutes",
+            input_series: [series(`redis_up{${BUS}}`, "1x5 0x3")],
+            alertname: "DsmRedisDown",
+            eval_time: "8m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...BUS_LABELS, severity: "critical" },
+                    exp_annotations: {
+                        ...RUNBOOK,
+                        summary: "Redis does not answer its metrics exporter",
+                        description:
+                            "The exporter beside Redis has had no answer for a minute: producers cannot publish and consumers cannot read. Check the pod redis (kubectl get pods -n dsm) and its logs.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: up; down for less than a minute; another namespace's Redis down",
+            input_series: [
+                series(`redis_up{${BUS}}`, "1x5 0 1x3"),
+                series(`redis_up{namespace="other",db="db0"}`, "0x10"),
+            ],
+            alertname: "DsmRedisDown",
+            eval_time: "9m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisMetricsAbsent: [
+        {
+            name: "the bus's series stop: the pod or its exporter is gone",
+            input_series: [series(`redis_up{${BUS}}`, "1x5")],
+            alertname: "DsmRedisMetricsAbsent",
+            eval_time: "20m",
+            exp_alerts: [
+                {
+                    exp_labels: { namespace: "dsm", severity: "critical" },
+                    exp_annotations: {
+                        ...RUNBOOK,
+                        summary: "The bus's metrics are gone",
+                        description:
+                            "No series from the bus in dsm for 5 minutes: the pod, its exporter sidecar or the PodMonitor is gone, and no other alert of the bus can fire. Check the pod redis and the PodMonitor redis.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: the series are there, even with Redis down; another bus's being there does not count",
+            input_series: [
+                series(`redis_up{${BUS}}`, "1x10 0x10"),
+                series(`redis_up{namespace="other",db="db0"}`, "1x20"),
+            ],
+            alertname: "DsmRedisMetricsAbsent",
+            eval_time: "20m",
+            exp_alerts: [],
+        },
+    ],
     DsmRedisGroupLagHigh: [
         {
             name: "a group 1500 entries behind for 10 minutes",
@@ -51,6 +113,7 @@ export const CASES: Record<string, AlertCase[]> = {
                 {
                     exp_labels: { ...STREAM_LABELS, group: "backlog-service", severity: "warning" },
                     exp_annotations: {
+                        ...RUNBOOK,
                         summary: "A consumer group is behind on dsm:events",
                         description:
                             "Group backlog-service has 1500 entries not yet delivered (above 1000): its service reads slower than producers write, or has stopped.",
@@ -80,6 +143,7 @@ export const CASES: Record<string, AlertCase[]> = {
                 {
                     exp_labels: { ...STREAM_LABELS, group: "project-service", severity: "warning" },
                     exp_annotations: {
+                        ...RUNBOOK,
                         summary: "A consumer group falls further behind",
                         description:
                             "The lag of group project-service has grown for 15 minutes; it is now 300 entries.",
@@ -117,6 +181,7 @@ export const CASES: Record<string, AlertCase[]> = {
                 {
                     exp_labels: { ...STREAM_LABELS, group: "backlog-service", consumer: "b-1", severity: "warning" },
                     exp_annotations: {
+                        ...RUNBOOK,
                         summary: "A consumer holds entries it does not acknowledge",
                         description:
                             "Consumer b-1 of group backlog-service holds pending entries and has been idle over 900 s: claim them (XAUTOCLAIM) or restart the service. Retention keeps them until they are acknowledged.",
@@ -150,6 +215,7 @@ export const CASES: Record<string, AlertCase[]> = {
                 {
                     exp_labels: { ...BUS_LABELS, severity: "warning" },
                     exp_annotations: {
+                        ...RUNBOOK,
                         summary: "Redis is near maxmemory",
                         description:
                             "Used memory is 90% of maxmemory (above 0.8); at maxmemory every XADD is refused. Check for a group that holds retention back, or raise memoryLimit.",
@@ -181,6 +247,7 @@ export const CASES: Record<string, AlertCase[]> = {
                 {
                     exp_labels: { ...BUS_LABELS, severity: "critical" },
                     exp_annotations: {
+                        ...RUNBOOK,
                         summary: "Redis cannot write its append-only file",
                         description:
                             "The AOF's last write or rewrite failed: acknowledged events may not be durable. Check the data volume (full, read-only).",
@@ -209,6 +276,7 @@ export const CASES: Record<string, AlertCase[]> = {
                 {
                     exp_labels: { ...BUS_LABELS, err: "OOM", severity: "critical" },
                     exp_annotations: {
+                        ...RUNBOOK,
                         summary: "Redis refuses writes: maxmemory is reached",
                         description: "XADD answered OOM 10 times in 5 minutes: producers cannot publish.",
                     },
@@ -236,6 +304,7 @@ export const CASES: Record<string, AlertCase[]> = {
                 {
                     exp_labels: { ...BUS_LABELS, key: "dsm:retention:last-run", severity: "warning" },
                     exp_annotations: {
+                        ...RUNBOOK,
                         summary: "Retention has not run",
                         description:
                             "The retention CronJob has not run for over 300 s: the stream only grows. Check the CronJob redis-retention and its Jobs.",
@@ -252,6 +321,7 @@ export const CASES: Record<string, AlertCase[]> = {
                 {
                     exp_labels: { namespace: "dsm", key: "dsm:retention:last-run", severity: "warning" },
                     exp_annotations: {
+                        ...RUNBOOK,
                         summary: "Retention has not run",
                         description:
                             "The retention CronJob has not run for over 300 s: the stream only grows. Check the CronJob redis-retention and its Jobs.",
@@ -267,6 +337,87 @@ export const CASES: Record<string, AlertCase[]> = {
             exp_alerts: [],
         },
     ],
+    DsmRedisDeadLetters: [
+        {
+            name: "two dead letters",
+            input_series: [series(`redis_stream_length{${DEAD}}`, "0x5 2x5")],
+            alertname: "DsmRedisDeadLetters",
+            eval_time: "10m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...BUS_LABELS, stream: "dsm:events:dead", severity: "warning" },
+                    exp_annotations: {
+                        ...RUNBOOK,
+                        summary: "Events are waiting in the dead letters",
+                        description:
+                            "2 entries of dsm:events:dead are events a consumer kept failing on. Fix the consumer, then replay them (npm run dead-letters -- list, then replay or drop).",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: no dead letters; entries in the bus's own stream",
+            input_series: [
+                series(`redis_stream_length{${DEAD}}`, "0x10"),
+                series(`redis_stream_length{${OF_STREAM}}`, "5000x10"),
+            ],
+            alertname: "DsmRedisDeadLetters",
+            eval_time: "10m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisDeadLettersGrowing: [
+        {
+            name: "retention moved 3 poison entries in the last 30 minutes",
+            input_series: [series(`redis_key_value{${BUS},key="dsm:dead-letters:moved-total"}`, "4x30 7x10")],
+            alertname: "DsmRedisDeadLettersGrowing",
+            eval_time: "40m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...BUS_LABELS, key: "dsm:dead-letters:moved-total", severity: "warning" },
+                    exp_annotations: {
+                        ...RUNBOOK,
+                        summary: "Retention is moving poison events to the dead letters",
+                        description:
+                            "3 entries were moved to the dead letters in 30 minutes: a consumer is failing on events now. Read its logs; npm run dead-letters -- list shows which events and which group.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: dead letters moved an hour ago, none since",
+            input_series: [series(`redis_key_value{${BUS},key="dsm:dead-letters:moved-total"}`, "4x10 7x60")],
+            alertname: "DsmRedisDeadLettersGrowing",
+            eval_time: "70m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisDeadLettersFull: [
+        {
+            name: "the dead-letter stream at its cap",
+            input_series: [series(`redis_key_value{${BUS},key="dsm:dead-letters:full"}`, "0x5 1x5")],
+            alertname: "DsmRedisDeadLettersFull",
+            eval_time: "10m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...BUS_LABELS, key: "dsm:dead-letters:full", severity: "critical" },
+                    exp_annotations: {
+                        ...RUNBOOK,
+                        summary: "The dead letters are full",
+                        description:
+                            "The dead-letter stream is at deadLetterMaxEntries: poison events stay pending and hold retention back, and the bus fills. Replay or drop dead letters (npm run dead-letters), or raise deadLetterMaxEntries.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: full once, then room again",
+            input_series: [series(`redis_key_value{${BUS},key="dsm:dead-letters:full"}`, "1x5 0x5")],
+            alertname: "DsmRedisDeadLettersFull",
+            eval_time: "10m",
+            exp_alerts: [],
+        },
+    ],
     DsmRedisRetentionBlocked: [
         {
             name: "retention held back by a group for 40 minutes",
@@ -277,6 +428,7 @@ export const CASES: Record<string, AlertCase[]> = {
                 {
                     exp_labels: { ...BUS_LABELS, key: "dsm:retention:blocked", severity: "warning" },
                     exp_annotations: {
+                        ...RUNBOOK,
                         summary: "A consumer group holds retention back",
                         description:
                             "For 30 minutes retention has stopped at a consumer group's position (not delivered, or pending): the group with the highest lag or the oldest pending entries is the one.",

@@ -39,11 +39,13 @@ describe("the alert rules under promtool test rules", function () {
         assert.strictEqual(result.ok, false, "900 behind is above a threshold of 100");
     });
 
-    it("without retention, has no retention alerts", () => {
+    it("without retention, has no retention or dead-letter alerts", () => {
         const rules = ruleGroups({ retention: false })[0].rules.map((r) => r.alert);
         assert.deepStrictEqual(
             rules,
-            groups[0].rules.map((r) => r.alert).filter((a) => !a.startsWith("DsmRedisRetention")),
+            groups[0].rules
+                .map((r) => r.alert)
+                .filter((a) => !a.startsWith("DsmRedisRetention") && !a.startsWith("DsmRedisDeadLetters")),
         );
     });
 });

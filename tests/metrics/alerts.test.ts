@@ -8,7 +8,17 @@ import { GroupReader, publish } from "../../testbed/bus-traffic";
 import { RedisExporter, Sample } from "../../testbed/redis-exporter";
 import { named, only, runProgram } from "../helpers/program";
 import { startRenderedRedis } from "../helpers/rendered-redis";
-import { BUS_LABELS, CASES, RuleGroups, STREAM, STREAM_LABELS, expectPass, ruleGroups, series } from "./alert-cases";
+import {
+    BUS_LABELS,
+    CASES,
+    RUNBOOK,
+    RuleGroups,
+    STREAM,
+    STREAM_LABELS,
+    expectPass,
+    ruleGroups,
+    series,
+} from "./alert-cases";
 import { AlertCase, InputSeries, testRules } from "./promtool";
 
 async function renderedRuleGroups(config: Record<string, string> = {}): Promise<RuleGroups> {
@@ -31,22 +41,36 @@ describe("the program's PrometheusRule", function () {
         assert.strictEqual(result.ok, false, "900 behind is above a threshold of 100");
     });
 
-    it("without retention, renders no retention alerts", async () => {
+    it("without retention, renders no retention or dead-letter alerts", async () => {
         const rules = (await renderedRuleGroups({ retention: "false" }))[0].rules;
-        assert.ok(rules.length > 0 && !rules.some((r) => r.alert.startsWith("DsmRedisRetention")));
+        assert.ok(rules.length > 0 && !rules.some((r) => /^DsmRedis(Retention|DeadLetters)/.test(r.alert)));
     });
 });
 
-/** A scrape as promtool input: each series held at its scraped value, with the namespace label a PodMonitor adds. */
+/** The series the rules read, with the namespace label a PodMonitor adds, as promtool selectors. */
+function readSeries(samples: readonly Sample[]): Map<string, number> {
+    const read = new Map<string, number>();
+    for (const s of samples) {
+        if (!/^redis_(up$|stream_|key_value|memory_|aof_last|errors_total)/.test(s.name)) continue;
+        const labels = Object.entries({ ...s.labels, namespace: "dsm" })
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(",");
+        read.set(`${s.name}{${labels}}`, s.value);
+    }
+    return read;
+}
+
+/** A scrape as promtool input: each series held at its scraped value for `minutes`. */
 function asInput(samples: readonly Sample[], minutes: number): InputSeries[] {
-    return samples
-        .filter((s) => /^redis_(stream_|key_value|memory_|aof_last|errors_total)/.test(s.name))
-        .map((s) => {
-            const labels = Object.entries({ ...s.labels, namespace: "dsm" })
-                .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-                .join(",");
-            return series(`${s.name}{${labels}}`, `${s.value}x${minutes}`);
-        });
+    return [...readSeries(samples)].map(([selector, value]) => series(selector, `${value}x${minutes}`));
+}
+
+/** Two scrapes as promtool input: each series at its first value for `before` minutes, then at its second. */
+function asChange(first: readonly Sample[], second: readonly Sample[], before: number, after: number): InputSeries[] {
+    const from = readSeries(first);
+    return [...readSeries(second)].map(([selector, value]) =>
+        series(selector, `${from.get(selector) ?? value}x${before} ${value}x${after}`),
+    );
 }
 
 describe("the alert rules over series a real redis_exporter scraped from a real bus", function () {
@@ -80,6 +104,7 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
                     {
                         exp_labels: { ...STREAM_LABELS, group: "project-service", severity: "warning" },
                         exp_annotations: {
+                            ...RUNBOOK,
                             summary: "A consumer group is behind on dsm:events",
                             description:
                                 "Group project-service has 3000 entries not yet delivered (above 1000): its service reads slower than producers write, or has stopped.",
@@ -111,6 +136,63 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
                     alertname,
                     eval_time: "40m",
                     exp_alerts: [],
+                })),
+            );
+        } finally {
+            await exporter?.stop();
+            await redis.stop();
+        }
+    });
+
+    it("a poison entry moved by the retention run: the dead-letter alerts fire, and nothing else", async () => {
+        const config = { deadLetterDeliveries: "5", deadLetterIdleSeconds: "600" };
+        const redis = await startRenderedRedis(config);
+        let exporter: RedisExporter | undefined;
+        try {
+            const groups = await renderedRuleGroups(config);
+            await redis.provision(["sprint-service"]);
+            const [poison] = await publish(await redis.connect("sprint-service"), STREAM, 1, ["type", "TASK_UPDATED"]);
+            const reader = new GroupReader(await redis.connect("sprint-service"), STREAM, "sprint-service");
+            await reader.read();
+            await redis.retentionJob().run();
+            const container = only(
+                redis.run,
+                "kubernetes:apps/v1:Deployment",
+            ).inputs.spec.template.spec.containers.find((c) => c.name === "metrics");
+            assert.ok(container);
+            exporter = await RedisExporter.start(container.args, redis.server.port, redis.passwords[METRICS_USER]);
+            const before = await exporter.scrape();
+            // Delivered five times and idle ten minutes, as a consumer that keeps crashing on it leaves it.
+            const admin = await redis.connect("dsm-admin");
+            await admin.call("XCLAIM", STREAM, "sprint-service", "c", "0", poison, "IDLE", 600_000, "RETRYCOUNT", 5);
+            await redis.retentionJob().run();
+            const after = await exporter.scrape();
+            assert.doesNotMatch(exporter.log, /level=(error|warning|fatal)/, exporter.log);
+
+            const expected: Record<string, AlertCase["exp_alerts"]> = {
+                DsmRedisDeadLetters: CASES.DsmRedisDeadLetters[0].exp_alerts.map((a) => ({
+                    ...a,
+                    exp_annotations: {
+                        ...a.exp_annotations,
+                        description: a.exp_annotations.description.replace(/^2 entries/, "1 entries"),
+                    },
+                })),
+                DsmRedisDeadLettersGrowing: CASES.DsmRedisDeadLettersGrowing[0].exp_alerts.map((a) => ({
+                    ...a,
+                    exp_annotations: {
+                        ...a.exp_annotations,
+                        description: a.exp_annotations.description.replace(/^3 entries/, "1 entries"),
+                    },
+                })),
+            };
+            expectPass(
+                groups,
+                Object.keys(CASES).map((alertname) => ({
+                    name: `poison moved: ${alertname}`,
+                    input_series: asChange(before, after, 30, 10),
+                    alertname,
+                    eval_time: "40m",
+                    exp_alerts: expected[alertname] ?? [],
                 })),
             );
         } finally {

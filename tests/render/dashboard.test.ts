@@ -1,4 +1,4 @@
-/** The Grafana dashboard on its own: four panels in a 2×2 grid, each reading what redis_exporter exports. */
+/** The Grafana dashboard on its own: six panels two by two, each reading what redis_exporter exports. */
 import * as assert from "assert";
 import { dashboard } from "../../components/render/dashboard";
 
@@ -31,7 +31,7 @@ describe("the dashboard", () => {
         assert.notStrictEqual(JSON.parse(dashboard("dsm", "dsm:events")).uid, board.uid);
     });
 
-    it("shows lag per group, memory against maxmemory, events per second and entries trimmed per run", () => {
+    it("shows lag per group, memory against maxmemory, events per second, entries trimmed per run, dead letters and pending entries", () => {
         const board = render();
         assert.deepStrictEqual(
             board.panels.map((p) => [p.id, p.title, p.type, p.fieldConfig, p.targets]),
@@ -85,6 +85,37 @@ describe("the dashboard", () => {
                         },
                     ],
                 ],
+                [
+                    5,
+                    "Dead letters",
+                    "timeseries",
+                    { defaults: { unit: "short" }, overrides: [] },
+                    [
+                        {
+                            refId: "A",
+                            expr: 'redis_stream_length{namespace="dsm-prod",stream="dsm:events:dead"}',
+                            legendFormat: "waiting",
+                        },
+                        {
+                            refId: "B",
+                            expr: 'delta(redis_key_value{namespace="dsm-prod",key="dsm:dead-letters:moved-total"}[5m])',
+                            legendFormat: "moved in 5 min",
+                        },
+                    ],
+                ],
+                [
+                    6,
+                    "Pending entries per consumer group",
+                    "timeseries",
+                    { defaults: { unit: "short" }, overrides: [] },
+                    [
+                        {
+                            refId: "A",
+                            expr: 'redis_stream_group_messages_pending{namespace="dsm-prod",stream="dsm:events"}',
+                            legendFormat: "{{group}}",
+                        },
+                    ],
+                ],
             ],
         );
     });
@@ -98,6 +129,8 @@ describe("the dashboard", () => {
                 { h: 8, w: 12, x: 12, y: 0 },
                 { h: 8, w: 12, x: 0, y: 8 },
                 { h: 8, w: 12, x: 12, y: 8 },
+                { h: 8, w: 12, x: 0, y: 16 },
+                { h: 8, w: 12, x: 12, y: 16 },
             ],
         );
     });
