@@ -94,6 +94,19 @@ function ruleTexts(s: AlertSettings): RuleText[] {
             },
         },
         {
+            alert: "DsmRedisGroupWithoutConsumers",
+            // A consumer stays in its group until deleted, so 0 means no service has ever read as this group (or its
+            // consumers were deleted): nobody will catch up on its lag. The lag first, for the description.
+            expr: `redis_stream_group_lag{${stream}} > 0 and redis_stream_group_consumers{${stream}} == 0 and deriv(redis_stream_group_lag{${stream}}[10m]) > 0`,
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "A consumer group has no consumers while its lag grows",
+                description:
+                    "Group {{ $labels.group }} has no consumers and {{ $value }} entries not yet delivered, growing: no service reads as this group. Deploy its service, or remove the group from `groups` if that service is gone.",
+            },
+        },
+        {
             alert: "DsmRedisPendingNotAcknowledged",
             expr: `redis_stream_group_consumer_messages_pending{${stream}} > 0 and redis_stream_group_consumer_idle_seconds{${stream}} > ${s.pendingIdleSeconds}`,
             for: "5m",

@@ -162,6 +162,42 @@ export const CASES: Record<string, AlertCase[]> = {
             exp_alerts: [],
         },
     ],
+    DsmRedisGroupWithoutConsumers: [
+        {
+            name: "a group nobody reads as, its lag growing by 10 a minute",
+            input_series: [
+                series(`redis_stream_group_lag{${OF_STREAM},group="backlog-service"}`, "0+10x30"),
+                series(`redis_stream_group_consumers{${OF_STREAM},group="backlog-service"}`, "0x30"),
+            ],
+            alertname: "DsmRedisGroupWithoutConsumers",
+            eval_time: "30m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...STREAM_LABELS, group: "backlog-service", severity: "warning" },
+                    exp_annotations: {
+                        ...RUNBOOK,
+                        summary: "A consumer group has no consumers while its lag grows",
+                        description:
+                            "Group backlog-service has no consumers and 300 entries not yet delivered, growing: no service reads as this group. Deploy its service, or remove the group from `groups` if that service is gone.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: a growing lag with a consumer; no consumers and a steady lag; no consumers and no lag",
+            input_series: [
+                series(`redis_stream_group_lag{${OF_STREAM},group="sprint-service"}`, "0+10x30"),
+                series(`redis_stream_group_consumers{${OF_STREAM},group="sprint-service"}`, "1x30"),
+                series(`redis_stream_group_lag{${OF_STREAM},group="project-service"}`, "500x30"),
+                series(`redis_stream_group_consumers{${OF_STREAM},group="project-service"}`, "0x30"),
+                series(`redis_stream_group_lag{${OF_STREAM},group="audit-service"}`, "0x30"),
+                series(`redis_stream_group_consumers{${OF_STREAM},group="audit-service"}`, "0x30"),
+            ],
+            alertname: "DsmRedisGroupWithoutConsumers",
+            eval_time: "30m",
+            exp_alerts: [],
+        },
+    ],
     DsmRedisPendingNotAcknowledged: [
         {
             name: "a consumer holding 5 entries, idle for over 15 minutes",
