@@ -36,6 +36,11 @@ export class DeadLetterRefusal extends Error {
 
 const OWN_FIELDS = new Set<string>(Object.values(DEAD_LETTER_FIELDS));
 
+/** A dead letter that went between the listing and the step: another operator replayed or dropped it. */
+function goneMeanwhile(what: string, dead: string): DeadLetterRefusal {
+    return new DeadLetterRefusal(`${what} is no longer in ${dead}: replayed or dropped meanwhile`);
+}
+
 /** A dead-letter stream entry as a DeadLetter; undefined for an entry that is not one (written by someone else). */
 export function readDeadLetter(id: string, raw: readonly string[]): DeadLetter | undefined {
     const own = new Map<string, string>();
@@ -161,8 +166,7 @@ export async function replayDeadLetter(
         await client.eval(REPLAY_SCRIPT, 2, stream, dead, letter.id, letter.originalId, letter.group, letter.consumer),
     );
     if (reply === "OK") return { letter, to: "pending" };
-    if (reply === "NOLETTER")
-        throw new DeadLetterRefusal(`${where} is no longer in ${dead}: replayed or dropped meanwhile`);
+    if (reply === "NOLETTER") throw goneMeanwhile(where, dead);
     if (reply === "NOGROUP") {
         throw new DeadLetterRefusal(
             `${where}: ${stream} has no group ${letter.group} any more; drop it, or create the group`,
@@ -184,8 +188,7 @@ export async function replayDeadLetter(
         letter.originalId,
         ...letter.fields,
     );
-    if (appended === "NOLETTER")
-        throw new DeadLetterRefusal(`${where} is no longer in ${dead}: replayed or dropped meanwhile`);
+    if (appended === "NOLETTER") throw goneMeanwhile(where, dead);
     return { letter, to: { appended: String(appended) } };
 }
 
@@ -193,6 +196,6 @@ export async function replayDeadLetter(
 export async function dropDeadLetter(client: Redis, stream: string, letter: DeadLetter): Promise<void> {
     const dead = deadLetterStreamOf(stream);
     if (Number(await client.xdel(dead, letter.id)) === 0) {
-        throw new DeadLetterRefusal(`dead letter ${letter.id} is no longer in ${dead}: replayed or dropped meanwhile`);
+        throw goneMeanwhile(`dead letter ${letter.id}`, dead);
     }
 }

@@ -3,10 +3,9 @@
  * `npm run test:metrics`.
  */
 import * as assert from "assert";
-import { METRICS_USER } from "../../components/render/acl";
 import { GroupReader, publish } from "../../testbed/bus-traffic";
-import { RedisExporter, Sample } from "../../testbed/redis-exporter";
-import { named, only, runProgram } from "../helpers/program";
+import type { RedisExporter, Sample } from "../../testbed/redis-exporter";
+import { named, runProgram } from "../helpers/program";
 import { startRenderedRedis } from "../helpers/rendered-redis";
 import {
     BUS_LABELS,
@@ -20,6 +19,7 @@ import {
     series,
 } from "./alert-cases";
 import { AlertCase, InputSeries, testRules } from "./promtool";
+import { startSidecarExporter } from "./sidecar-exporter";
 
 async function renderedRuleGroups(config: Record<string, string> = {}): Promise<RuleGroups> {
     const run = await runProgram({ monitoring: "true", ...config });
@@ -87,12 +87,7 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
             await sprint.read();
             await sprint.acknowledge();
             await redis.retentionJob().run();
-            const container = only(
-                redis.run,
-                "kubernetes:apps/v1:Deployment",
-            ).inputs.spec.template.spec.containers.find((c) => c.name === "metrics");
-            assert.ok(container);
-            exporter = await RedisExporter.start(container.args, redis.server.port, redis.passwords[METRICS_USER]);
+            exporter = await startSidecarExporter(redis);
 
             const stalled = asInput(await exporter.scrape(), 40);
             const [blocked] = CASES.DsmRedisRetentionBlocked[0].exp_alerts;
@@ -155,12 +150,7 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
             const reader = new GroupReader(await redis.connect("sprint-service"), STREAM, "sprint-service");
             await reader.read();
             await redis.retentionJob().run();
-            const container = only(
-                redis.run,
-                "kubernetes:apps/v1:Deployment",
-            ).inputs.spec.template.spec.containers.find((c) => c.name === "metrics");
-            assert.ok(container);
-            exporter = await RedisExporter.start(container.args, redis.server.port, redis.passwords[METRICS_USER]);
+            exporter = await startSidecarExporter(redis);
             const before = await exporter.scrape();
             // Delivered five times and idle ten minutes, as a consumer that keeps crashing on it leaves it.
             const admin = await redis.connect("dsm-admin");

@@ -5,14 +5,13 @@
  */
 import * as assert from "assert";
 import type Redis from "ioredis";
-import type * as k8s from "@pulumi/kubernetes";
 import { METRICS_USER } from "../../components/render/acl";
 import { DEAD_LETTER_STATUS_KEYS } from "../../components/render/dead-letter-script";
 import { RETENTION_STATUS_KEYS } from "../../components/render/retention-script";
 import { GroupReader, publish } from "../../testbed/bus-traffic";
 import { RedisExporter, Sample } from "../../testbed/redis-exporter";
-import { only } from "../helpers/program";
 import { RenderedRedis, startRenderedRedis } from "../helpers/rendered-redis";
+import { exporterArgs, startSidecarExporter } from "./sidecar-exporter";
 
 const STREAM = "dsm:events";
 const GROUPS = ["sprint-service", "project-service", "backlog-service"];
@@ -22,14 +21,6 @@ const EVENT = ["type", "TASK_UPDATED", "taskId", "task-1"];
 const OBSERVER = { user: "test-observer", password: "observer-password" };
 const withObserver = (acl: string) =>
     `${acl.trimEnd()}\nuser ${OBSERVER.user} on >${OBSERVER.password} +info +acl|log\n`;
-
-function exporterArgs(redis: RenderedRedis): string[] {
-    const pod = only(redis.run, "kubernetes:apps/v1:Deployment").inputs.spec.template
-        .spec as k8s.types.output.core.v1.PodSpec;
-    const sidecar = pod.containers.find((c) => c.name === "metrics");
-    assert.ok(sidecar, "no metrics sidecar rendered");
-    return sidecar.args;
-}
 
 /** ACL LOG, each entry as "user: reason object". */
 async function aclLog(redis: RenderedRedis): Promise<string[]> {
@@ -83,7 +74,7 @@ describe("redis_exporter with the rendered sidecar arguments, as the metrics use
             await busAtWork(redis);
             const args = exporterArgs(redis);
             const password = redis.passwords[METRICS_USER];
-            exporter = await RedisExporter.start(args, redis.server.port, password);
+            exporter = await startSidecarExporter(redis, args);
             await exporter.scrape();
             const samples = await exporter.scrape();
             assert.deepStrictEqual(await aclLog(redis), [], "the exporter ran commands its user may not");
@@ -145,7 +136,7 @@ describe("redis_exporter with the rendered sidecar arguments, as the metrics use
         let exporter: RedisExporter | undefined;
         try {
             await busAtWork(redis);
-            exporter = await RedisExporter.start(exporterArgs(redis), redis.server.port, redis.passwords[METRICS_USER]);
+            exporter = await startSidecarExporter(redis);
             const samples = await exporter.scrape();
             assert.deepStrictEqual(await aclLog(redis), ["dsm-metrics: command xinfo|groups"]);
             assert.deepStrictEqual(series(samples, "redis_stream_group_lag"), []);
@@ -165,7 +156,7 @@ describe("redis_exporter with the rendered sidecar arguments, as the metrics use
             while (refused === 0) {
                 await publish(producer, STREAM, 1000, ["payload", "p".repeat(1000)]).catch(() => refused++);
             }
-            exporter = await RedisExporter.start(exporterArgs(redis), redis.server.port, redis.passwords[METRICS_USER]);
+            exporter = await startSidecarExporter(redis);
             const samples = await exporter.scrape();
             assert.ok(value(samples, "redis_errors_total", { err: "OOM" }) >= 1);
             const used = value(samples, "redis_memory_used_bytes");
