@@ -25,6 +25,7 @@ import {
     RETENTION_STATUS_KEYS,
     RetentionWindow,
     retentionArgs,
+    retentionKeys,
     retentionRunner,
 } from "../components/render/retention-script";
 import { DSM_REDIS_DEFAULTS } from "../components/args";
@@ -188,12 +189,7 @@ export async function trimBlocking(batches: readonly number[]): Promise<string> 
             for (const g of GROUPS) await admin.xgroup("CREATE", STREAM, g, "$", "MKSTREAM");
             const entries = await fill(server);
             for (const g of GROUPS) await admin.xgroup("SETID", STREAM, g, "$");
-            const keys = [
-                STREAM,
-                RETENTION_STATUS_KEYS.lastRun,
-                RETENTION_STATUS_KEYS.trimmedTotal,
-                RETENTION_STATUS_KEYS.blocked,
-            ];
+            const keys = retentionKeys(STREAM);
             const args = retentionArgs({ ...WINDOW, batch });
             const pings = askingMeanwhile(pinger);
             const steps: number[] = [];

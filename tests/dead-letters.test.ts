@@ -145,6 +145,37 @@ describe("dead letters on a real redis-server, moved as the retention CronJob mo
         assert.deepStrictEqual(await pendingIds(admin, "project-service"), ids);
     });
 
+    it("records the most delivered entry it leaves pending, tallied across its steps and groups, and names it", async () => {
+        await start({ ...TRIM_ALL, ...POLICY });
+        const ids = await publish(admin, STREAM, DEAD_LETTER_SCAN * 3, EVENT);
+        await deliverAll(admin, GROUPS);
+        const most = () => admin.mget(DEAD_LETTER_STATUS_KEYS.mostDeliveries, DEAD_LETTER_STATUS_KEYS.mostDelivered);
+        // Delivered 7 times but claimed again just now (not idle): a consumer is on it, so it stays pending. It is
+        // in the third step's share of sprint-service's pending list.
+        const retried = ids[DEAD_LETTER_SCAN * 2 + 50];
+        await age(admin, "sprint-service", retried, 7, 0);
+        await age(admin, "project-service", ids[10], 3, 0);
+        const run = await redis.retentionJob().run();
+        assert.ok(run.deadLetterSteps.length >= 6, `bounded steps: ${run.deadLetterSteps.join(",")}`);
+        assert.deepStrictEqual(await deadLetters(admin), [], "nothing was idle long enough to move");
+        assert.deepStrictEqual(await most(), ["7", `entry ${retried} of group sprint-service`]);
+
+        await admin.xack(STREAM, "sprint-service", retried);
+        await redis.retentionJob().run();
+        assert.deepStrictEqual(await most(), ["3", `entry ${ids[10]} of group project-service`]);
+
+        // Moved entries are no longer pending: they do not count.
+        await age(admin, "project-service", ids[10], 5, 600_000);
+        await ackAllBut(admin, "sprint-service", []);
+        await ackAllBut(admin, "project-service", [ids[10]]);
+        await redis.retentionJob().run();
+        assert.deepStrictEqual(
+            (await deadLetters(admin)).map((l) => l[DEAD_LETTER_FIELDS.id]),
+            [ids[10]],
+        );
+        assert.deepStrictEqual(await most(), ["0", "none"]);
+    });
+
     it("stops at its cap, drops nothing, and says the dead-letter stream is full", async () => {
         await start({ ...TRIM_ALL, ...POLICY, deadLetterMaxEntries: "1" });
         const ids = await publish(admin, STREAM, 2, EVENT);

@@ -10,6 +10,7 @@ import {
     RETENTION_STATUS_KEYS,
     RETENTION_SCRIPT,
     retentionArgs,
+    retentionKeys,
     RetentionWindow,
 } from "../components/render/retention-script";
 import { GroupReader, RetentionJob, RetentionRunResult, publish } from "../testbed/bus-traffic";
@@ -35,12 +36,7 @@ async function memory(client: Redis): Promise<{ used: number; max: number }> {
 
 /** The script itself, one step, for windows the rendered config does not carry. */
 async function step(client: Redis, window: RetentionWindow): Promise<[number, string]> {
-    const keys = [
-        STREAM,
-        RETENTION_STATUS_KEYS.lastRun,
-        RETENTION_STATUS_KEYS.trimmedTotal,
-        RETENTION_STATUS_KEYS.blocked,
-    ];
+    const keys = retentionKeys(STREAM);
     return (await client.eval(RETENTION_SCRIPT, keys.length, ...keys, ...retentionArgs(window))) as [number, string];
 }
 
@@ -168,6 +164,10 @@ describe("retention on a real redis-server, run as the CronJob runs it", functio
             const stalled = await job.run();
             assert.strictEqual(stalled.heldBy, "project-service");
             assert.strictEqual(await admin.get(RETENTION_STATUS_KEYS.blocked), "1");
+            assert.strictEqual(
+                await admin.get(RETENTION_STATUS_KEYS.heldBy),
+                `group project-service, at entry ${produced[1000]}, not yet delivered to it`,
+            );
             assert.deepStrictEqual(await ids(admin), produced.slice(1000), "not exactly up to the group's position");
 
             // Now it holds entries pending: retention stops at the oldest of them, even though it was delivered.
@@ -176,15 +176,52 @@ describe("retention on a real redis-server, run as the CronJob runs it", functio
             await readers["project-service"].read(500);
             const pendingRun = await job.run();
             assert.strictEqual(pendingRun.heldBy, "project-service");
-            assert.deepStrictEqual((await ids(admin))[0], readers["project-service"].holding[0]);
+            const [oldest] = readers["project-service"].holding;
+            assert.deepStrictEqual((await ids(admin))[0], oldest);
+            assert.strictEqual(
+                await admin.get(RETENTION_STATUS_KEYS.heldBy),
+                `group project-service, at entry ${oldest}, delivered and not acknowledged`,
+            );
+            assert.strictEqual(
+                await admin.get(RETENTION_STATUS_KEYS.oldestPending),
+                `entry ${oldest} of group project-service`,
+            );
 
             await readers["project-service"].read();
             await readers["project-service"].acknowledge();
             const resumed = await job.run();
             assert.strictEqual(resumed.heldBy, undefined);
             assert.strictEqual(await admin.get(RETENTION_STATUS_KEYS.blocked), "0");
+            assert.deepStrictEqual(
+                await admin.mget(
+                    RETENTION_STATUS_KEYS.heldBy,
+                    RETENTION_STATUS_KEYS.oldestPending,
+                    RETENTION_STATUS_KEYS.oldestPendingAge,
+                ),
+                ["none", "none", "0"],
+            );
             assert.strictEqual(await admin.xlen(STREAM), 0);
             assert.strictEqual(Number(await admin.get(RETENTION_STATUS_KEYS.trimmedTotal)), 5000);
+        });
+
+        it("records the age of the oldest entry any group holds pending, and names it, for the alert", async () => {
+            const job = redis.retentionJob();
+            const producer = await redis.connect("sprint-service");
+            // Published two hours ago, as its ID says; then a newer one, both left pending in different groups.
+            const old = `${Date.now() - 7_200_000}-0`;
+            await producer.xadd(STREAM, old, ...EVENT);
+            await publish(producer, STREAM, 1, EVENT);
+            await admin.xreadgroup("GROUP", "project-service", "p-1", "STREAMS", STREAM, ">");
+            await admin.xreadgroup("GROUP", "sprint-service", "s-1", "COUNT", 1, "STREAMS", STREAM, ">");
+            await admin.xack(STREAM, "sprint-service", old);
+            await admin.xreadgroup("GROUP", "sprint-service", "s-1", "STREAMS", STREAM, ">");
+            await job.run();
+            assert.strictEqual(
+                await admin.get(RETENTION_STATUS_KEYS.oldestPending),
+                `entry ${old} of group project-service`,
+            );
+            const age = Number(await admin.get(RETENTION_STATUS_KEYS.oldestPendingAge));
+            assert.ok(age >= 7200 && age < 7260, `an age of ${age} s`);
         });
 
         it("holds back for a group that was never delivered anything, however old the entries", async () => {
@@ -319,12 +356,7 @@ describe("retention on a real redis-server, run as the CronJob runs it", functio
 
             // The control: the same script without its allow-oom flag is refused on a full bus.
             const retention = await redis.connect("dsm-retention");
-            const keys = [
-                STREAM,
-                RETENTION_STATUS_KEYS.lastRun,
-                RETENTION_STATUS_KEYS.trimmedTotal,
-                RETENTION_STATUS_KEYS.blocked,
-            ];
+            const keys = retentionKeys(STREAM);
             const withoutFlag = RETENTION_SCRIPT.replace(/^#!lua flags=allow-oom\n/, "");
             assert.notStrictEqual(withoutFlag, RETENTION_SCRIPT);
             await assert.rejects(

@@ -4,7 +4,7 @@
  * commands such as `client|setinfo` would stop 7.0 from starting).
  */
 import { createHash } from "crypto";
-import { DEAD_LETTER_CURSOR_KEY } from "./dead-letter-script";
+import { DEAD_LETTER_CURSOR_KEY, DELIVERIES_TALLY_KEY } from "./dead-letter-script";
 
 /** The user the stream-groups provider and the probes connect as. */
 export const ADMIN_USER = "dsm-admin";
@@ -188,10 +188,13 @@ export type SystemUser = keyof typeof SYSTEM_USER_COMMANDS;
 
 /**
  * Commands a system user may run on some keys only, as ACL selectors (Redis 7): the retention user may append to a
- * dead-letter stream (`<stream>:dead`) and keep the dead-letter cursors, but not append to the bus's stream.
+ * dead-letter stream (`<stream>:dead`) and keep the dead-letter cursors and deliveries tally, but not append to the
+ * bus's stream.
  */
 export const SYSTEM_USER_SELECTORS: Readonly<Record<SystemUser, readonly string[]>> = {
-    [RETENTION_USER]: [`(~${KEY_PATTERN}:dead ~${DEAD_LETTER_CURSOR_KEY} +xadd +hget +hset +hdel)`],
+    [RETENTION_USER]: [
+        `(~${KEY_PATTERN}:dead ~${DEAD_LETTER_CURSOR_KEY} ~${DELIVERIES_TALLY_KEY} +xadd +hget +hset +hdel)`,
+    ],
     [METRICS_USER]: [],
 };
 

@@ -9,7 +9,7 @@
  * clients for long. `unsafe` (an explicit opt-in) drops the groups' bound and trims by the window alone.
  */
 
-import { DEAD_LETTER_SCAN, DeadLetterPolicy, deadLetterArgs, deadLetterKeys } from "./dead-letter-script";
+import { DEAD_LETTER_SCAN, DeadLetterPolicy, NOTHING, deadLetterArgs, deadLetterKeys } from "./dead-letter-script";
 
 /** Where each step records what it did, for the metrics exporter (string keys it can export as values). */
 export const RETENTION_STATUS_KEYS = {
@@ -19,10 +19,19 @@ export const RETENTION_STATUS_KEYS = {
     trimmedTotal: "dsm:retention:trimmed-total",
     /** 1 when the last step stopped at a consumer group's position, 0 otherwise. */
     blocked: "dsm:retention:blocked",
+    /** Where the last step stopped, for the alert's description: the group and the entry, or `none`. */
+    heldBy: "dsm:retention:held-by",
+    /**
+     * Seconds since the oldest entry any group holds pending was published (0 when none is): what a consumer that
+     * crashed on an event, or holds one, leaves. The exporter has no per-entry series, so the step records it.
+     */
+    oldestPendingAge: "dsm:pending:oldest-age-seconds",
+    /** That entry and its group, or `none`. */
+    oldestPending: "dsm:pending:oldest",
 } as const;
 
 export const RETENTION_SCRIPT = `#!lua flags=allow-oom
--- dsm-redis retention step. KEYS: stream, last-run, trimmed-total, blocked.
+-- dsm-redis retention step. KEYS: stream, last-run, trimmed-total, blocked, held-by, oldest pending age, oldest pending.
 -- allow-oom: a bus at maxmemory refuses every write but XTRIM, and this script is what frees it.
 -- ARGV: batch, max age in ms (-1: none), min entries (-1: none), 1 to trim past unacknowledged entries.
 local stream, batch = KEYS[1], tonumber(ARGV[1])
@@ -41,37 +50,49 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 redis.call('SET', KEYS[2], time[1])
 -- The counter exists from the first run on, so that its series does too.
 redis.call('INCRBY', KEYS[3], 0)
+local function record(blocked, heldBy, oldestAge, oldest)
+  redis.call('SET', KEYS[4], blocked)
+  redis.call('SET', KEYS[5], heldBy)
+  redis.call('SET', KEYS[6], oldestAge)
+  redis.call('SET', KEYS[7], oldest)
+end
 if redis.call('EXISTS', stream) == 0 then
-  redis.call('SET', KEYS[4], 0)
+  record(0, '${NOTHING}', 0, '${NOTHING}')
   return {0, ''}
 end
-local bounds = {}
-if not unsafe then
-  for _, raw in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
-    local group = {}
-    for i = 1, #raw, 2 do group[raw[i]] = raw[i + 1] end
-    local pending = redis.call('XPENDING', stream, group['name'])
-    bounds[#bounds + 1] = {group['name'], group['last-delivered-id'], pending[1] > 0 and pending[2] or false}
+-- Each group's bound, and the oldest pending entry of all: XPENDING's summary gives a group's lowest pending ID.
+local bounds, oldestMs, oldest = {}, nil, '${NOTHING}'
+for _, raw in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+  local group = {}
+  for i = 1, #raw, 2 do group[raw[i]] = raw[i + 1] end
+  local pending = redis.call('XPENDING', stream, group['name'])
+  local lowest = pending[1] > 0 and pending[2] or false
+  if lowest and (oldestMs == nil or parse(lowest) < oldestMs) then
+    oldestMs, oldest = parse(lowest), 'entry ' .. lowest .. ' of group ' .. group['name']
   end
+  if not unsafe then bounds[#bounds + 1] = {group['name'], group['last-delivered-id'], lowest} end
 end
+local oldestAge = oldestMs and math.max(0, math.floor((now - oldestMs) / 1000)) or 0
 local length = redis.call('XLEN', stream)
 local entries = redis.call('XRANGE', stream, '-', '+', 'COUNT', batch)
-local last, blockedBy = nil, ''
+local last, blockedBy, heldBy = nil, '', '${NOTHING}'
 for i, entry in ipairs(entries) do
   local id = entry[1]
   if minEntries >= 0 and length - (i - 1) <= minEntries then break end
   if maxAge >= 0 and parse(id) >= now - maxAge then break end
-  local held = false
   for _, bound in ipairs(bounds) do
-    if before(bound[2], id) or (bound[3] and not before(id, bound[3])) then
-      held, blockedBy = true, bound[1]
-      break
+    if before(bound[2], id) then
+      blockedBy, heldBy = bound[1], 'group ' .. bound[1] .. ', at entry ' .. id .. ', not yet delivered to it'
+    elseif bound[3] and not before(id, bound[3]) then
+      -- Every entry before this one was trimmable, so this is the group's lowest pending entry.
+      blockedBy, heldBy = bound[1], 'group ' .. bound[1] .. ', at entry ' .. bound[3] .. ', delivered and not acknowledged'
     end
+    if blockedBy ~= '' then break end
   end
-  if held then break end
+  if blockedBy ~= '' then break end
   last = id
 end
-redis.call('SET', KEYS[4], blockedBy == '' and 0 or 1)
+record(blockedBy == '' and 0 or 1, heldBy, oldestAge, oldest)
 if last == nil then return {0, blockedBy} end
 local ms, seq = string.match(last, '^(%d+)-(%d+)$')
 local trimmed = redis.call('XTRIM', stream, 'MINID', ms .. '-' .. (tonumber(seq) + 1))
@@ -88,6 +109,12 @@ export interface RetentionWindow {
     readonly minEntries?: number;
     /** Trim past unacknowledged entries too (an opt-in that can lose events). */
     readonly trimUnacknowledged: boolean;
+}
+
+/** The script's KEYS for a stream. */
+export function retentionKeys(stream: string): string[] {
+    const k = RETENTION_STATUS_KEYS;
+    return [stream, k.lastRun, k.trimmedTotal, k.blocked, k.heldBy, k.oldestPendingAge, k.oldestPending];
 }
 
 /** The script's ARGV for a window. */
@@ -139,12 +166,7 @@ export function retentionRunner(
     scriptPath = "/retention/trim.lua",
     deadLetters?: DeadLetterPolicy,
 ): string {
-    const keys = [
-        stream,
-        RETENTION_STATUS_KEYS.lastRun,
-        RETENTION_STATUS_KEYS.trimmedTotal,
-        RETENTION_STATUS_KEYS.blocked,
-    ];
+    const keys = retentionKeys(stream);
     return [
         "#!/bin/sh",
         // Stryker disable next-line StringLiteral: a comment line of the shell script, which sh ignores

@@ -44,7 +44,7 @@ describe("the ACL renderer", () => {
         const lines = renderAclFile(USERS, given, [RETENTION_USER, METRICS_USER]).split("\n");
         assert.strictEqual(
             lines.find((l) => l.startsWith(`user ${RETENTION_USER} `)),
-            `user ${RETENTION_USER} on #${given[RETENTION_USER]} ~dsm:* resetchannels -@all ${SYSTEM_USER_COMMANDS[RETENTION_USER].map((c) => `+${c}`).join(" ")} (~dsm:*:dead ~dsm:dead-letters:cursor +xadd +hget +hset +hdel)`,
+            `user ${RETENTION_USER} on #${given[RETENTION_USER]} ~dsm:* resetchannels -@all ${SYSTEM_USER_COMMANDS[RETENTION_USER].map((c) => `+${c}`).join(" ")} (~dsm:*:dead ~dsm:dead-letters:cursor ~dsm:dead-letters:deliveries +xadd +hget +hset +hdel)`,
         );
         assert.ok(
             !lines.find((l) => l.startsWith(`user ${METRICS_USER} `))?.includes("("),
