@@ -450,7 +450,7 @@ export const SETTINGS: readonly Setting[] = [
         default: true,
         description:
             "Move poison entries out of the groups' way, in each retention run before it trims: an entry a group has had delivered `deadLetterDeliveries` times and left idle `deadLetterIdleSeconds` is copied to `<stream>:dead`, with its ID, group, consumer and delivery count, and acknowledged in that group, atomically. Nothing is lost (dead letters are never trimmed), and one event a consumer keeps failing on no longer holds retention back. Needs `retention`.",
-        readBy: [`${B}retention-cronjob.ts`, `${B}workload.ts`],
+        readBy: [`${B}retention-cronjob.ts`, `${B}workload.ts`, `${B}monitoring.ts`],
     },
     {
         argument: "deadLetterDeliveries",
@@ -459,7 +459,7 @@ export const SETTINGS: readonly Setting[] = [
         default: 5,
         description:
             "Deliveries after which a pending entry counts as poison. 5: a consumer that crashes on an event and is restarted has it redelivered a few times before the bus gives up on it; a transient failure seldom lasts five deliveries.",
-        readBy: [`${B}retention-cronjob.ts`],
+        readBy: [`${B}retention-cronjob.ts`, `${B}monitoring.ts`],
     },
     {
         argument: "deadLetterIdleSeconds",
@@ -468,7 +468,7 @@ export const SETTINGS: readonly Setting[] = [
         default: 600,
         description:
             "How long a poison entry must have been idle (neither delivered nor claimed again) before it moves, so that an entry a consumer is working on is never taken from it. 600: longer than any event should take to process.",
-        readBy: [`${B}retention-cronjob.ts`],
+        readBy: [`${B}retention-cronjob.ts`, `${B}monitoring.ts`],
     },
     {
         argument: "deadLetterMaxEntries",
@@ -535,6 +535,15 @@ export const SETTINGS: readonly Setting[] = [
         type: { kind: "whole", min: 1, max: 30 * 86400 },
         default: 900,
         description: "Alert when a consumer holds pending entries and has been idle this many seconds.",
+        readBy: [`${B}monitoring.ts`],
+    },
+    {
+        argument: "alertPendingAgeSeconds",
+        key: "alertPendingAgeSeconds",
+        type: { kind: "whole", min: 60, max: 30 * 86400 },
+        default: 3600,
+        description:
+            "Alert when the oldest entry a group holds pending was published this many seconds ago and is still not acknowledged, for 5 minutes (recorded by each retention run).",
         readBy: [`${B}monitoring.ts`],
     },
     {

@@ -78,6 +78,8 @@ export interface BusArgs {
     readonly alertLagEntries?: pulumi.Input<number>;
     /** Alert when a consumer holds pending entries and has been idle this many seconds. Default `900`. */
     readonly alertPendingIdleSeconds?: pulumi.Input<number>;
+    /** Alert when the oldest entry a group holds pending was published this many seconds ago and is still not acknowledged, for 5 minutes (recorded by each retention run). Default `3600`. */
+    readonly alertPendingAgeSeconds?: pulumi.Input<number>;
     /** Alert when used memory is above this share of maxmemory, for 5 minutes. Default `0.8`. */
     readonly alertMemoryRatio?: pulumi.Input<number>;
     /** Alert when retention has not run for this many seconds. Default `300`. */

@@ -31,29 +31,47 @@ export function buildMonitoring(context: BuildContext): Monitoring | undefined {
         },
         childOptions,
     );
+    // Two steps: pulumi.all keeps the types of at most eight tuple members.
+    const thresholds = pulumi.all([
+        setting("alertLagEntries"),
+        setting("alertPendingIdleSeconds"),
+        setting("alertMemoryRatio"),
+        setting("alertRetentionStaleSeconds"),
+        setting("alertPendingAgeSeconds"),
+        setting("deadLetterDeliveries"),
+        setting("deadLetterIdleSeconds"),
+    ]);
     const groups = pulumi
-        .all([
-            namespace,
-            setting("stream"),
-            setting("alertLagEntries"),
-            setting("alertPendingIdleSeconds"),
-            setting("alertMemoryRatio"),
-            setting("alertRetentionStaleSeconds"),
-        ])
-        .apply(([ns, stream, lagEntries, pendingIdleSeconds, memoryRatio, retentionStaleSeconds]) => [
-            {
-                name: "dsm-redis",
-                rules: alertRules({
-                    namespace: ns,
-                    stream,
-                    lagEntries,
-                    pendingIdleSeconds,
-                    memoryRatio,
-                    retentionStaleSeconds,
-                    retention: structure.retention,
-                }),
-            },
-        ]);
+        .all([namespace, setting("stream"), setting("deadLetters"), thresholds])
+        .apply(([ns, stream, deadLetters, numbers]) => {
+            const [
+                lagEntries,
+                pendingIdleSeconds,
+                memoryRatio,
+                retentionStaleSeconds,
+                pendingAgeSeconds,
+                deadLetterDeliveries,
+                deadLetterIdleSeconds,
+            ] = numbers;
+            return [
+                {
+                    name: "dsm-redis",
+                    rules: alertRules({
+                        namespace: ns,
+                        stream,
+                        lagEntries,
+                        pendingIdleSeconds,
+                        memoryRatio,
+                        retentionStaleSeconds,
+                        pendingAgeSeconds,
+                        retention: structure.retention,
+                        deadLetters: structure.retention && deadLetters,
+                        deadLetterDeliveries,
+                        deadLetterIdleSeconds,
+                    }),
+                },
+            ];
+        });
     const rules = new k8s.apiextensions.CustomResource(
         `${name}-alerts`,
         {

@@ -18,8 +18,13 @@ export interface AlertSettings {
     readonly pendingIdleSeconds: number;
     readonly memoryRatio: number;
     readonly retentionStaleSeconds: number;
+    readonly pendingAgeSeconds: number;
     /** Whether retention runs, so that its alerts exist. */
     readonly retention: boolean;
+    /** Whether its runs move poison entries to the dead letters (with retention), so that their alerts exist. */
+    readonly deadLetters: boolean;
+    readonly deadLetterDeliveries: number;
+    readonly deadLetterIdleSeconds: number;
 }
 
 export interface AlertRule {
@@ -48,6 +53,9 @@ function ruleTexts(s: AlertSettings): RuleText[] {
     const stream = `${bus},stream="${s.stream}"`;
     const dead = `${bus},stream="${deadLetterStreamOf(s.stream)}"`;
     const key = (name: string) => `redis_key_value{${bus},key="${name}"}`;
+    // A text status key, for a description: the exporter gives its value as the label `val` of a series of 1.
+    const text = (name: string) =>
+        `{{ with query \`redis_key_value_as_string{${bus},key="${name}"}\` }}{{ (index . 0).Labels.val }}{{ else }}unknown{{ end }}`;
     const rules: RuleText[] = [
         {
             alert: "DsmRedisDown",
@@ -107,6 +115,20 @@ function ruleTexts(s: AlertSettings): RuleText[] {
             },
         },
         {
+            alert: "DsmRedisGroupLagUnknown",
+            // Redis answers a nil lag for such a group, and the exporter writes nil as 0. A lag that is truly 0 means
+            // the group was delivered the newest entry; one that is 0 while the group's position is older is nil.
+            // (The exporter gives IDs as their milliseconds: a group within the newest millisecond is not seen.)
+            expr: `redis_stream_group_lag{${stream}} == 0 and redis_stream_group_last_delivered_id{${stream}} < ignoring(group) group_left() redis_stream_last_generated_id{${stream}}`,
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "Redis cannot count a consumer group's lag",
+                description:
+                    "Group {{ $labels.group }} has not been delivered the newest entries of {{ $labels.stream }}, yet its lag reads 0: Redis cannot count it (an entry after its position was deleted with XDEL, or its position was set by hand), and answers nil, which the exporter shows as 0. No lag alert can fire for this group. `XINFO GROUPS {{ $labels.stream }}` shows its lag as nil; it counts again once the group has read to the end of the stream.",
+            },
+        },
+        {
             alert: "DsmRedisPendingNotAcknowledged",
             expr: `redis_stream_group_consumer_messages_pending{${stream}} > 0 and redis_stream_group_consumer_idle_seconds{${stream}} > ${s.pendingIdleSeconds}`,
             for: "5m",
@@ -149,8 +171,13 @@ function ruleTexts(s: AlertSettings): RuleText[] {
         },
     ];
     if (!s.retention) return rules;
+    return [...rules, ...retentionRules(s, key, text), ...(s.deadLetters ? deadLetterRules(s, key, text, dead) : [])];
+}
+
+type KeySeries = (name: string) => string;
+
+function deadLetterRules(s: AlertSettings, key: KeySeries, text: KeySeries, dead: string): RuleText[] {
     return [
-        ...rules,
         {
             alert: "DsmRedisDeadLetters",
             expr: `redis_stream_length{${dead}} > 0`,
@@ -186,6 +213,33 @@ function ruleTexts(s: AlertSettings): RuleText[] {
             },
         },
         {
+            alert: "DsmRedisDeliveriesHigh",
+            // An entry at the threshold that stays pending is moved once idle deadLetterIdleSeconds: the alert waits
+            // that long and a quarter of an hour more, so that it fires only for one that consumers keep claiming.
+            expr: `${key(DEAD_LETTER_STATUS_KEYS.mostDeliveries)} >= ${s.deadLetterDeliveries}`,
+            for: `${Math.max(1800, s.deadLetterIdleSeconds + 900)}s`,
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "A pending event is delivered again and again",
+                description: `The ${text(DEAD_LETTER_STATUS_KEYS.mostDelivered)} has been delivered {{ $value }} times and is still pending: consumers keep failing on it, and claim it again before it has been idle ${s.deadLetterIdleSeconds} s, so it never moves to the dead letters. Read the consumer's logs; once it stops claiming the entry, the next retention run moves it.`,
+            },
+        },
+    ];
+}
+
+function retentionRules(s: AlertSettings, key: KeySeries, text: KeySeries): RuleText[] {
+    return [
+        {
+            alert: "DsmRedisPendingTooOld",
+            expr: `${key(RETENTION_STATUS_KEYS.oldestPendingAge)} > ${s.pendingAgeSeconds}`,
+            for: "5m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "An event has waited too long for its acknowledgement",
+                description: `The oldest pending ${text(RETENTION_STATUS_KEYS.oldestPending)} was published {{ $value | humanizeDuration }} ago (bound ${s.pendingAgeSeconds} s) and is still not acknowledged: its consumer crashed on it or holds it. Claim it (XAUTOCLAIM) or restart the service; retention keeps every entry after it.`,
+            },
+        },
+        {
             alert: "DsmRedisRetentionNotRunning",
             expr: `time() - ${key(RETENTION_STATUS_KEYS.lastRun)} > ${s.retentionStaleSeconds} or absent(${key(RETENTION_STATUS_KEYS.lastRun)})`,
             for: "5m",
@@ -202,8 +256,7 @@ function ruleTexts(s: AlertSettings): RuleText[] {
             labels: { severity: "warning" },
             annotations: {
                 summary: "A consumer group holds retention back",
-                description:
-                    "For 30 minutes retention has stopped at a consumer group's position (not delivered, or pending): the group with the highest lag or the oldest pending entries is the one.",
+                description: `For 30 minutes retention has stopped at a consumer group's position, and the stream only grows: now ${text(RETENTION_STATUS_KEYS.heldBy)}. Catch that group's service up, or claim its pending entry (XAUTOCLAIM).`,
             },
         },
     ];

@@ -1,7 +1,7 @@
 /**
  * A Grafana dashboard for the bus, for a Grafana sidecar that picks up ConfigMaps labelled `grafana_dashboard`: lag
  * per group, memory against maxmemory, events per second, entries trimmed per retention run, dead letters, pending
- * entries per group. Pure.
+ * entries per group, the oldest pending entry's age and the most deliveries of one. Pure.
  */
 import { DEAD_LETTER_STATUS_KEYS, deadLetterStreamOf } from "./dead-letter-script";
 import { RETENTION_STATUS_KEYS } from "./retention-script";
@@ -73,6 +73,20 @@ export function dashboard(namespace: string, stream: string): string {
                     [[`redis_stream_group_messages_pending{${bus},stream="${stream}"}`, "{{group}}"]],
                     "short",
                     16,
+                ),
+                panel(
+                    7,
+                    "Oldest pending entry's age (each retention run)",
+                    [[`redis_key_value{${bus},key="${RETENTION_STATUS_KEYS.oldestPendingAge}"}`, "oldest pending"]],
+                    "s",
+                    24,
+                ),
+                panel(
+                    8,
+                    "Most deliveries of an entry still pending",
+                    [[`redis_key_value{${bus},key="${DEAD_LETTER_STATUS_KEYS.mostDeliveries}"}`, "deliveries"]],
+                    "short",
+                    24,
                 ),
             ],
         },

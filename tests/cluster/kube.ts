@@ -76,6 +76,7 @@ export const EVERY_KEY = {
     monitoringNamespace: "observability",
     alertLagEntries: "5000",
     alertPendingIdleSeconds: "600",
+    alertPendingAgeSeconds: "7200",
     alertMemoryRatio: "0.9",
     alertRetentionStaleSeconds: "600",
 };

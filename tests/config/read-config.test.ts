@@ -72,6 +72,7 @@ describe("readConfig", () => {
             monitoringNamespace: d.monitoringNamespace,
             alertLagEntries: String(d.alertLagEntries),
             alertPendingIdleSeconds: String(d.alertPendingIdleSeconds),
+            alertPendingAgeSeconds: String(d.alertPendingAgeSeconds),
             alertMemoryRatio: String(d.alertMemoryRatio),
             alertRetentionStaleSeconds: String(d.alertRetentionStaleSeconds),
         };

@@ -25,7 +25,11 @@ export function ruleGroups(overrides: Partial<AlertSettings> = {}): RuleGroups {
         pendingIdleSeconds: d.alertPendingIdleSeconds,
         memoryRatio: d.alertMemoryRatio,
         retentionStaleSeconds: d.alertRetentionStaleSeconds,
+        pendingAgeSeconds: d.alertPendingAgeSeconds,
         retention: d.retention,
+        deadLetters: d.retention && d.deadLetters,
+        deadLetterDeliveries: d.deadLetterDeliveries,
+        deadLetterIdleSeconds: d.deadLetterIdleSeconds,
         ...overrides,
     };
     return [{ name: "dsm-redis", rules: alertRules(settings) }];
@@ -38,6 +42,10 @@ export function expectPass(groups: RuleGroups, cases: AlertCase[]): void {
 }
 
 export const series = (selector: string, values: string): InputSeries => ({ series: selector, values });
+
+/** A text status key as the exporter gives it: its value as the label `val` of a series of 1. */
+export const text = (key: string, value: string, minutes: number): InputSeries =>
+    series(`redis_key_value_as_string{${BUS},key="${key}",val=${JSON.stringify(value)}}`, `1x${minutes}`);
 
 /** Every alert links README's section on the alerts, written out here so that a wrong link fails. */
 export const RUNBOOK = { runbook_url: "https://github.com/dsm-platform/dsm-redis/blob/main/README.md#alerts" };
@@ -195,6 +203,52 @@ export const CASES: Record<string, AlertCase[]> = {
             ],
             alertname: "DsmRedisGroupWithoutConsumers",
             eval_time: "30m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisGroupLagUnknown: [
+        {
+            name: "a group behind the newest entry whose lag reads 0: Redis answered nil",
+            input_series: [
+                series(`redis_stream_last_generated_id{${OF_STREAM}}`, "1733000005000x20"),
+                series(`redis_stream_group_lag{${OF_STREAM},group="sprint-service"}`, "0x20"),
+                series(`redis_stream_group_last_delivered_id{${OF_STREAM},group="sprint-service"}`, "1733000005000x20"),
+                series(`redis_stream_group_lag{${OF_STREAM},group="project-service"}`, "0x20"),
+                series(`redis_stream_group_last_delivered_id{${OF_STREAM},group="project-service"}`, "0x20"),
+            ],
+            alertname: "DsmRedisGroupLagUnknown",
+            eval_time: "20m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...STREAM_LABELS, group: "project-service", severity: "warning" },
+                    exp_annotations: {
+                        ...RUNBOOK,
+                        summary: "Redis cannot count a consumer group's lag",
+                        description:
+                            "Group project-service has not been delivered the newest entries of dsm:events, yet its lag reads 0: Redis cannot count it (an entry after its position was deleted with XDEL, or its position was set by hand), and answers nil, which the exporter shows as 0. No lag alert can fire for this group. `XINFO GROUPS dsm:events` shows its lag as nil; it counts again once the group has read to the end of the stream.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: a group behind with its lag counted; one caught up; one unknown for 10 minutes only",
+            input_series: [
+                series(`redis_stream_last_generated_id{${OF_STREAM}}`, "1733000005000x20"),
+                series(`redis_stream_group_lag{${OF_STREAM},group="sprint-service"}`, "40x20"),
+                series(`redis_stream_group_last_delivered_id{${OF_STREAM},group="sprint-service"}`, "1733000001000x20"),
+                series(`redis_stream_group_lag{${OF_STREAM},group="project-service"}`, "0x20"),
+                series(
+                    `redis_stream_group_last_delivered_id{${OF_STREAM},group="project-service"}`,
+                    "1733000005000x20",
+                ),
+                series(`redis_stream_group_lag{${OF_STREAM},group="backlog-service"}`, "0x20"),
+                series(
+                    `redis_stream_group_last_delivered_id{${OF_STREAM},group="backlog-service"}`,
+                    "0x10 1733000005000x10",
+                ),
+            ],
+            alertname: "DsmRedisGroupLagUnknown",
+            eval_time: "20m",
             exp_alerts: [],
         },
     ],
@@ -454,10 +508,77 @@ export const CASES: Record<string, AlertCase[]> = {
             exp_alerts: [],
         },
     ],
+    DsmRedisPendingTooOld: [
+        {
+            name: "the oldest pending entry ages past an hour",
+            input_series: [
+                series(`redis_key_value{${BUS},key="dsm:pending:oldest-age-seconds"}`, "3000+60x20"),
+                text("dsm:pending:oldest", "entry 1733-0 of group backlog-service", 20),
+            ],
+            alertname: "DsmRedisPendingTooOld",
+            eval_time: "20m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...BUS_LABELS, key: "dsm:pending:oldest-age-seconds", severity: "warning" },
+                    exp_annotations: {
+                        ...RUNBOOK,
+                        summary: "An event has waited too long for its acknowledgement",
+                        description:
+                            "The oldest pending entry 1733-0 of group backlog-service was published 1h 10m 0s ago (bound 3600 s) and is still not acknowledged: its consumer crashed on it or holds it. Claim it (XAUTOCLAIM) or restart the service; retention keeps every entry after it.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: pending entries younger than an hour; one past it for 3 minutes, then acknowledged",
+            input_series: [
+                series(`redis_key_value{${BUS},key="dsm:pending:oldest-age-seconds"}`, "3500+60x5 0x15"),
+                text("dsm:pending:oldest", "entry 1733-0 of group backlog-service", 20),
+            ],
+            alertname: "DsmRedisPendingTooOld",
+            eval_time: "20m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisDeliveriesHigh: [
+        {
+            name: "an entry delivered 5 times stays pending for 40 minutes: consumers keep claiming it",
+            input_series: [
+                series(`redis_key_value{${BUS},key="dsm:pending:most-deliveries"}`, "2x10 5x40"),
+                text("dsm:pending:most-delivered", "entry 1733-0 of group sprint-service", 50),
+            ],
+            alertname: "DsmRedisDeliveriesHigh",
+            eval_time: "50m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...BUS_LABELS, key: "dsm:pending:most-deliveries", severity: "warning" },
+                    exp_annotations: {
+                        ...RUNBOOK,
+                        summary: "A pending event is delivered again and again",
+                        description:
+                            "The entry 1733-0 of group sprint-service has been delivered 5 times and is still pending: consumers keep failing on it, and claim it again before it has been idle 600 s, so it never moves to the dead letters. Read the consumer's logs; once it stops claiming the entry, the next retention run moves it.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "quiet: at 5 deliveries for 20 minutes, then moved; 4 deliveries for good",
+            input_series: [
+                series(`redis_key_value{${BUS},key="dsm:pending:most-deliveries"}`, "5x20 0x10 4x40"),
+                text("dsm:pending:most-delivered", "entry 1733-0 of group sprint-service", 70),
+            ],
+            alertname: "DsmRedisDeliveriesHigh",
+            eval_time: "70m",
+            exp_alerts: [],
+        },
+    ],
     DsmRedisRetentionBlocked: [
         {
             name: "retention held back by a group for 40 minutes",
-            input_series: [series(`redis_key_value{${BUS},key="dsm:retention:blocked"}`, "1x40")],
+            input_series: [
+                series(`redis_key_value{${BUS},key="dsm:retention:blocked"}`, "1x40"),
+                text("dsm:retention:held-by", "group project-service, at entry 1733-0, not yet delivered to it", 40),
+            ],
             alertname: "DsmRedisRetentionBlocked",
             eval_time: "40m",
             exp_alerts: [
@@ -467,7 +588,7 @@ export const CASES: Record<string, AlertCase[]> = {
                         ...RUNBOOK,
                         summary: "A consumer group holds retention back",
                         description:
-                            "For 30 minutes retention has stopped at a consumer group's position (not delivered, or pending): the group with the highest lag or the oldest pending entries is the one.",
+                            "For 30 minutes retention has stopped at a consumer group's position, and the stream only grows: now group project-service, at entry 1733-0, not yet delivered to it. Catch that group's service up, or claim its pending entry (XAUTOCLAIM).",
                     },
                 },
             ],

@@ -7,6 +7,15 @@ import * as assert from "assert";
 import { CASES, expectPass, ruleGroups } from "./alert-cases";
 import { testRules } from "./promtool";
 
+/** The alerts over the keys each retention run records, and those over what its dead-letter steps record. */
+const RETENTION_ALERTS = ["DsmRedisRetentionNotRunning", "DsmRedisRetentionBlocked", "DsmRedisPendingTooOld"];
+const DEAD_LETTER_ALERTS = [
+    "DsmRedisDeadLetters",
+    "DsmRedisDeadLettersGrowing",
+    "DsmRedisDeadLettersFull",
+    "DsmRedisDeliveriesHigh",
+];
+
 describe("the alert rules under promtool test rules", function () {
     this.timeout(600_000);
     // Rendered in each test, not once per file: a mutation tester switches mutants between tests.
@@ -39,13 +48,28 @@ describe("the alert rules under promtool test rules", function () {
         assert.strictEqual(result.ok, false, "900 behind is above a threshold of 100");
     });
 
-    it("without retention, has no retention or dead-letter alerts", () => {
+    it("without retention, has none of the alerts over what its runs record", () => {
         const rules = ruleGroups({ retention: false })[0].rules.map((r) => r.alert);
+        const recorded = [...RETENTION_ALERTS, ...DEAD_LETTER_ALERTS];
         assert.deepStrictEqual(
             rules,
-            groups[0].rules
-                .map((r) => r.alert)
-                .filter((a) => !a.startsWith("DsmRedisRetention") && !a.startsWith("DsmRedisDeadLetters")),
+            groups[0].rules.map((r) => r.alert).filter((a) => !recorded.includes(a)),
         );
+    });
+
+    it("without dead letters, has none of the dead-letter alerts", () => {
+        const rules = ruleGroups({ deadLetters: false })[0].rules.map((r) => r.alert);
+        assert.deepStrictEqual(
+            rules,
+            groups[0].rules.map((r) => r.alert).filter((a) => !DEAD_LETTER_ALERTS.includes(a)),
+        );
+    });
+
+    it("waits for an entry at the delivery threshold to have been idle long enough to move, and a quarter hour more", () => {
+        const rule = (idle: number) =>
+            ruleGroups({ deadLetterIdleSeconds: idle })[0].rules.find((r) => r.alert === "DsmRedisDeliveriesHigh");
+        assert.deepStrictEqual([rule(600)?.for, rule(3600)?.for], ["1800s", "4500s"]);
+        const [firing] = CASES.DsmRedisDeliveriesHigh;
+        assert.strictEqual(testRules(ruleGroups({ deadLetterDeliveries: 6 }), [firing]).ok, false, "5 is below 6");
     });
 });

@@ -60,6 +60,12 @@ function readSeries(samples: readonly Sample[]): Map<string, number> {
     return read;
 }
 
+/** Seconds as Prometheus's humanizeDuration writes them, from a minute up to a day. */
+function humanizeDuration(seconds: number): string {
+    const s = Math.floor(seconds);
+    return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ${s % 60}s`;
+}
+
 /** A scrape as promtool input: each series held at its scraped value for `minutes`. */
 function asInput(samples: readonly Sample[], minutes: number): InputSeries[] {
     return [...readSeries(samples)].map(([selector, value]) => series(selector, `${value}x${minutes}`));
@@ -82,7 +88,10 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
         try {
             const groups = await renderedRuleGroups({ retentionMinEntries: "0", retentionMaxAgeSeconds: "0" });
             await redis.provision(["sprint-service", "project-service"]);
-            await publish(await redis.connect("sprint-service"), STREAM, 3000, ["type", "TASK_UPDATED"]);
+            const [first] = await publish(await redis.connect("sprint-service"), STREAM, 3000, [
+                "type",
+                "TASK_UPDATED",
+            ]);
             const sprint = new GroupReader(await redis.connect("sprint-service"), STREAM, "sprint-service");
             await sprint.read();
             await sprint.acknowledge();
@@ -93,7 +102,13 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
             const [blocked] = CASES.DsmRedisRetentionBlocked[0].exp_alerts;
             const expected: Record<string, AlertCase["exp_alerts"]> = {
                 DsmRedisRetentionBlocked: [
-                    { ...blocked, exp_labels: { ...BUS_LABELS, key: "dsm:retention:blocked", severity: "warning" } },
+                    {
+                        exp_labels: { ...BUS_LABELS, key: "dsm:retention:blocked", severity: "warning" },
+                        exp_annotations: {
+                            ...blocked.exp_annotations,
+                            description: blocked.exp_annotations.description.replace("1733-0", first),
+                        },
+                    },
                 ],
                 DsmRedisGroupLagHigh: [
                     {
@@ -131,6 +146,69 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
                     alertname,
                     eval_time: "40m",
                     exp_alerts: [],
+                })),
+            );
+        } finally {
+            await exporter?.stop();
+            await redis.stop();
+        }
+    });
+
+    it("a stuck bus: an old entry held and claimed again and again, a group whose lag Redis cannot count", async () => {
+        const config = { retentionMinEntries: "0", retentionMaxAgeSeconds: "0" };
+        const redis = await startRenderedRedis(config);
+        let exporter: RedisExporter | undefined;
+        try {
+            const groups = await renderedRuleGroups(config);
+            await redis.provision(["sprint-service", "project-service"]);
+            const producer = await redis.connect("sprint-service");
+            const admin = await redis.connect("dsm-admin");
+            // Published two hours ago, as its ID says, and never acknowledged by sprint-service.
+            const old = `${Date.now() - 7_200_000}-0`;
+            await producer.xadd(STREAM, old, "type", "TASK_UPDATED");
+            const ids = await publish(producer, STREAM, 3, ["type", "TASK_UPDATED"]);
+            await admin.xreadgroup("GROUP", "sprint-service", "sprint-1", "STREAMS", STREAM, ">");
+            await admin.xack(STREAM, "sprint-service", ...ids);
+            // Delivered five times, the last just now: a consumer keeps claiming it, so it is never idle enough to move.
+            await admin.call("XCLAIM", STREAM, "sprint-service", "sprint-1", "0", old, "RETRYCOUNT", 5, "JUSTID");
+            // An entry after project-service's position deleted: Redis can no longer count that group's lag.
+            await admin.xdel(STREAM, ids[1]);
+            await redis.retentionJob().run();
+            exporter = await startSidecarExporter(redis);
+            const samples = await exporter.scrape();
+            const age = samples.find(
+                (m) => m.name === "redis_key_value" && m.labels.key === "dsm:pending:oldest-age-seconds",
+            );
+            assert.ok(age && age.value >= 7200, `the oldest pending entry's age: ${age?.value}`);
+
+            const at = (name: string, replace: Array<[string, string]>) =>
+                CASES[name][0].exp_alerts.map((a) => ({
+                    ...a,
+                    exp_annotations: {
+                        ...a.exp_annotations,
+                        description: replace.reduce(
+                            (d, [from, to]) => d.replace(from, to),
+                            a.exp_annotations.description,
+                        ),
+                    },
+                }));
+            const expected: Record<string, AlertCase["exp_alerts"]> = {
+                DsmRedisGroupLagUnknown: at("DsmRedisGroupLagUnknown", []),
+                DsmRedisPendingTooOld: at("DsmRedisPendingTooOld", [
+                    ["1733-0 of group backlog-service", `${old} of group sprint-service`],
+                    ["1h 10m 0s", humanizeDuration(age.value)],
+                ]),
+                DsmRedisDeliveriesHigh: at("DsmRedisDeliveriesHigh", [["1733-0", old]]),
+                DsmRedisRetentionBlocked: at("DsmRedisRetentionBlocked", [["1733-0", old]]),
+            };
+            expectPass(
+                groups,
+                Object.keys(CASES).map((alertname) => ({
+                    name: `stuck: ${alertname}`,
+                    input_series: asInput(samples, 40),
+                    alertname,
+                    eval_time: "40m",
+                    exp_alerts: expected[alertname] ?? [],
                 })),
             );
         } finally {

@@ -1,4 +1,4 @@
-/** The Grafana dashboard on its own: six panels two by two, each reading what redis_exporter exports. */
+/** The Grafana dashboard on its own: eight panels two by two, each reading what redis_exporter exports. */
 import * as assert from "assert";
 import { dashboard } from "../../components/render/dashboard";
 
@@ -116,6 +116,32 @@ describe("the dashboard", () => {
                         },
                     ],
                 ],
+                [
+                    7,
+                    "Oldest pending entry's age (each retention run)",
+                    "timeseries",
+                    { defaults: { unit: "s" }, overrides: [] },
+                    [
+                        {
+                            refId: "A",
+                            expr: 'redis_key_value{namespace="dsm-prod",key="dsm:pending:oldest-age-seconds"}',
+                            legendFormat: "oldest pending",
+                        },
+                    ],
+                ],
+                [
+                    8,
+                    "Most deliveries of an entry still pending",
+                    "timeseries",
+                    { defaults: { unit: "short" }, overrides: [] },
+                    [
+                        {
+                            refId: "A",
+                            expr: 'redis_key_value{namespace="dsm-prod",key="dsm:pending:most-deliveries"}',
+                            legendFormat: "deliveries",
+                        },
+                    ],
+                ],
             ],
         );
     });
@@ -131,6 +157,8 @@ describe("the dashboard", () => {
                 { h: 8, w: 12, x: 12, y: 8 },
                 { h: 8, w: 12, x: 0, y: 16 },
                 { h: 8, w: 12, x: 12, y: 16 },
+                { h: 8, w: 12, x: 0, y: 24 },
+                { h: 8, w: 12, x: 12, y: 24 },
             ],
         );
     });

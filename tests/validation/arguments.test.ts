@@ -17,6 +17,7 @@ const WHOLE: Array<[string, number, number]> = [
     ["retentionBatch", 1, 100000],
     ["alertLagEntries", 1, 1e12],
     ["alertPendingIdleSeconds", 1, 30 * 86400],
+    ["alertPendingAgeSeconds", 60, 30 * 86400],
     ["alertRetentionStaleSeconds", 60, 30 * 86400],
     ["deadLetterDeliveries", 2, 1000],
     ["deadLetterIdleSeconds", 1, 30 * 86400],
