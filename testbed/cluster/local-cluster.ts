@@ -257,6 +257,26 @@ function startControllers({ state, pki, ports, start }: Launch): Started[] {
     ];
 }
 
+/**
+ * KWOK's stage that completes a Job's pod at once, as if it had run, kept for the namespaces without Redis: in the
+ * Redis namespaces the node agent runs Job pods for real and reports how they ended (job-runner.ts).
+ */
+function jobsElsewhere(stageFile: string, state: ClusterState): string {
+    const stage = fs.readFileSync(stageFile, "utf8");
+    const anchor = "    matchExpressions:\n";
+    if (!stage.includes(anchor)) throw new Error(`KWOK's ${stageFile} has no matchExpressions to extend`);
+    const file = path.join(state.dir, "pod-complete.yaml");
+    const notRedis = [
+        "    - key: '.metadata.namespace'",
+        "      operator: 'NotIn'",
+        "      values:",
+        ...state.redisNamespaces.map((ns) => `      - '${ns}'`),
+        "",
+    ].join("\n");
+    fs.writeFileSync(file, stage.replace(anchor, anchor + notRedis));
+    return file;
+}
+
 function startKwok({ state, pki, ports, start }: Launch): Started {
     const { dir, bin } = state;
     const kwokConfigFile = path.join(dir, "kwok.yaml");
@@ -264,7 +284,10 @@ function startKwok({ state, pki, ports, start }: Launch): Started {
         kwokConfigFile,
         kwokConfig(state.redisPort, state.redisNamespaces, path.join(dir, "redis", "redis.log")),
     );
-    const stages = fs.readdirSync(path.join(bin.kwok, "stages")).map((f) => path.join(bin.kwok, "stages", f));
+    const stages = fs
+        .readdirSync(path.join(bin.kwok, "stages"))
+        .map((f) => path.join(bin.kwok, "stages", f))
+        .map((file) => (path.basename(file) === "pod-complete.yaml" ? jobsElsewhere(file, state) : file));
     return start("kwok", path.join(bin.kwok, "kwok"), [
         `--kubeconfig=${state.kubeconfig}`,
         `--config=${[...stages, kwokConfigFile].join(",")}`,

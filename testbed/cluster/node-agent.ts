@@ -10,12 +10,15 @@
  *   the pod's port 6379 there and serves the server's log, written in CRI format, to `kubectl logs`. A new pod (a
  *   rollout) replaces the server, after the old one has stopped, as `strategy: Recreate` does; a server that dies is
  *   restarted, as the kubelet restarts a container.
+ * - **Jobs.** The pods of Jobs in the Redis namespaces (the retention CronJob's) run for real, and end as their
+ *   process ends (job-runner.ts).
  */
 import type * as K8s from "@kubernetes/client-node";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as readline from "readline";
+import { JobRunner } from "./job-runner";
 import { ClusterState, readState } from "./local-cluster";
 
 const POLL_MS = 250;
@@ -23,6 +26,7 @@ const PROVISIONED = "dsm-redis.local/provisioned-by";
 
 interface RedisRun {
     readonly podUid: string;
+    readonly namespace: string;
     readonly process: ChildProcess;
     readonly exited: Promise<void>;
 }
@@ -68,6 +72,7 @@ class NodeAgent {
     private current: RedisRun | undefined;
     private stopping = false;
     private readonly redisDir: string;
+    private readonly jobs: JobRunner;
 
     constructor(
         private readonly dir: string,
@@ -75,14 +80,23 @@ class NodeAgent {
         private readonly core: K8s.CoreV1Api,
     ) {
         this.redisDir = path.join(dir, "redis");
+        this.jobs = new JobRunner(dir, core);
     }
 
-    /** Each pass: bind pending claims, delete released volumes, run the newest Redis pod's server. */
+    /** Each pass: bind pending claims, delete released volumes, run the newest Redis pod's server, and Jobs' pods. */
     async reconcileUntilStopped(): Promise<void> {
         const steps = [
             ["provisionClaims", () => this.provisionClaims()],
             ["deleteReleasedVolumes", () => this.deleteReleasedVolumes()],
             ["reconcileRedis", () => this.reconcileRedis()],
+            [
+                "reconcileJobs",
+                () =>
+                    this.jobs.reconcile(
+                        this.state.redisNamespaces,
+                        this.current && { namespace: this.current.namespace, port: this.state.redisPort },
+                    ),
+            ],
         ] as const;
         while (!this.stopping) {
             for (const [name, step] of steps) {
@@ -96,6 +110,7 @@ class NodeAgent {
 
     async stop(): Promise<void> {
         this.stopping = true;
+        await this.jobs.stop();
         await this.stopRedis();
     }
 
@@ -229,7 +244,7 @@ class NodeAgent {
             });
         }
         const exited = new Promise<void>((resolve) => child.once("exit", () => log.end(() => resolve())));
-        this.current = { podUid: uid, process: child, exited };
+        this.current = { podUid: uid, namespace: pod.metadata?.namespace ?? "", process: child, exited };
         // A server that dies is restarted on the next pass, as the kubelet restarts a container.
         void exited.then(() => {
             if (this.current?.podUid === uid && this.current.process === child) this.current = undefined;

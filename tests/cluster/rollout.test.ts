@@ -69,6 +69,86 @@ describe("the bus on the real control plane", () => {
         );
         // The client label, which the NetworkPolicy admits to Redis.
         assert.strictEqual(pod.metadata.labels["redis.dsm.io/client"], "true");
+        // The node agent ran its rendered script against the bus's Redis: the Job completes by what really ran.
+        k("wait", "--for=condition=complete", "job/retention-now", "-n", "dsm", "--timeout=90s");
+    });
+
+    describe("dead letters, moved by a Job of the rendered CronJob", function () {
+        this.timeout(120_000);
+        const group = "poison-drill";
+        let client: Redis;
+        before(async () => {
+            client = direct();
+            await client.connect();
+        });
+        after(async () => {
+            await client.xgroup("DESTROY", "dsm:events", group);
+            client.disconnect();
+        });
+
+        it("moves a poison entry to dsm:events:dead, acknowledged in its group, with where it came from", async () => {
+            await client.xgroup("CREATE", "dsm:events", group, "$", "MKSTREAM");
+            const id = String(await client.xadd("dsm:events", "*", "type", "TASK_UPDATED", "taskId", "poison-1"));
+            await client.xreadgroup("GROUP", group, "worker-1", "STREAMS", "dsm:events", ">");
+            // As five failed deliveries and ten idle minutes leave it: the defaults deadLetterDeliveries 5 and
+            // deadLetterIdleSeconds 600, set through XCLAIM so that nothing sleeps.
+            await client.call("XCLAIM", "dsm:events", group, "worker-1", "0", id, "IDLE", 600_000, "RETRYCOUNT", 5);
+            k("create", "job", "dead-letters-now", "--from=cronjob/redis-retention", "-n", "dsm");
+            k("wait", "--for=condition=complete", "job/dead-letters-now", "-n", "dsm", "--timeout=90s");
+
+            assert.deepStrictEqual((await client.xpending("dsm:events", group))[0], 0, "still pending in its group");
+            const letters = (await client.xrange("dsm:events:dead", "-", "+")) as Array<[string, string[]]>;
+            const moved = letters.map(([, fields]) => fields).find((fields) => fields[1] === id);
+            assert.deepStrictEqual(
+                moved?.filter((_, i) => i % 2 === 0),
+                [
+                    "dead-letter:id",
+                    "dead-letter:group",
+                    "dead-letter:consumer",
+                    "dead-letter:deliveries",
+                    "dead-letter:idle-ms",
+                    "type",
+                    "taskId",
+                ],
+            );
+            assert.deepStrictEqual(
+                [moved?.[3], moved?.[5], moved?.[7], moved?.[11], moved?.[13]],
+                [group, "worker-1", "5", "TASK_UPDATED", "poison-1"],
+            );
+            // The Job's output, kept in its pod's status: the rendered loop's own lines.
+            const [pod] = JSON.parse(
+                k("get", "pod", "-l", "job-name=dead-letters-now", "-n", "dsm", "-o", "json"),
+            ).items;
+            const message = String(pod.status.containerStatuses[0].state.terminated.message);
+            assert.match(message, /^dead letters moved \d+$/m);
+            assert.match(message, /^trimmed \d+/m);
+        });
+
+        it("fails the Job when its script fails (here, refused by Redis): nothing is reported complete unless it ran", () => {
+            const job = JSON.parse(
+                k(
+                    "create",
+                    "job",
+                    "refused-now",
+                    "--from=cronjob/redis-retention",
+                    "-n",
+                    "dsm",
+                    "--dry-run=client",
+                    "-o",
+                    "json",
+                ),
+            );
+            const [container] = job.spec.template.spec.containers;
+            container.env = container.env.map((e: { name: string; value?: string }) =>
+                e.name === "REDIS_USERNAME" ? { ...e, value: "no-such-user" } : e,
+            );
+            kubectl(localCluster(), ["apply", "-f", "-"], JSON.stringify(job));
+            k("wait", "--for=condition=failed", "job/refused-now", "-n", "dsm", "--timeout=90s");
+            const [pod] = JSON.parse(k("get", "pod", "-l", "job-name=refused-now", "-n", "dsm", "-o", "json")).items;
+            const terminated = pod.status.containerStatuses[0].state.terminated;
+            assert.notStrictEqual(terminated.exitCode, 0);
+            assert.match(String(terminated.message), /WRONGPASS|NOAUTH|AUTH failed/);
+        });
     });
 
     describe("the stream-groups provider, through a real port-forward", function () {

@@ -1,0 +1,261 @@
+/**
+ * The node agent's stand-in for a container runtime, for the pods of Jobs in the Redis namespaces (the retention
+ * CronJob's): it runs the pod's container command as a real process on this machine, and reports how it ended in the
+ * pod's status, as the kubelet does, so that the Job controller marks the Job complete or failed by what really ran.
+ *
+ * There are no images and no mount namespaces here, so three things stand in for them:
+ * - **Mounts.** Each ConfigMap and Secret volume is written to a folder of the pod's, and every mention of a mount
+ *   path in the command, its arguments and the mounted text files is rewritten to that folder.
+ * - **The image's programs.** The command runs with this machine's PATH: `sh` and Debian's `redis-cli`.
+ * - **Cluster DNS and the Service.** An environment value that names a Service in front of the running Redis
+ *   (`redis`, `redis.<ns>`, `redis.<ns>.svc`, `redis.<ns>.svc.cluster.local`) becomes 127.0.0.1, and one that is
+ *   that Service's port becomes the stand-in server's port. A Service with no Redis behind it here is left as it is,
+ *   and does not resolve, as a Service without endpoints does not answer.
+ */
+import type * as K8s from "@kubernetes/client-node";
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+/** Where the stand-in Redis runs, and for which namespace's pod. */
+export interface RedisEndpoint {
+    readonly namespace: string;
+    readonly port: number;
+}
+
+/** The output the pod's status keeps, as the kubelet keeps the tail of a failed container's log. */
+const MESSAGE_BYTES = 4096;
+
+interface JobRun {
+    readonly process: ChildProcess;
+    readonly exited: Promise<void>;
+}
+
+export function isJobPod(pod: K8s.V1Pod): boolean {
+    return (pod.metadata?.ownerReferences ?? []).some((owner) => owner.kind === "Job");
+}
+
+/** Rewrites each mount path to the folder standing in for it: `/retention/run.sh` to `<folder>/run.sh`. */
+export function localizePaths(text: string, mounts: ReadonlyMap<string, string>): string {
+    let result = text;
+    // The longest first, so that a mount inside another is rewritten as itself.
+    for (const [mountPath, folder] of [...mounts].sort(([a], [b]) => b.length - a.length)) {
+        result = result.replace(new RegExp(`(?<=^|[\\s"'=])${escape(mountPath)}(?=/|$|[\\s"'])`, "g"), folder);
+    }
+    return result;
+}
+
+function escape(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The addresses cluster DNS gives a Service. */
+export function serviceHostNames(service: string, namespace: string): string[] {
+    return [
+        service,
+        `${service}.${namespace}`,
+        `${service}.${namespace}.svc`,
+        `${service}.${namespace}.svc.cluster.local`,
+    ];
+}
+
+export class JobRunner {
+    private readonly running = new Map<string, JobRun>();
+    private readonly done = new Set<string>();
+
+    constructor(
+        private readonly dir: string,
+        private readonly core: K8s.CoreV1Api,
+    ) {}
+
+    /** Starts each new running Job pod of `namespaces`, and stops the process of one that was deleted. */
+    async reconcile(namespaces: readonly string[], redis: RedisEndpoint | undefined): Promise<void> {
+        const pods = (
+            await Promise.all(
+                namespaces.map((namespace) =>
+                    this.core.listNamespacedPod({ namespace }).catch(() => ({ items: [] as K8s.V1Pod[] })),
+                ),
+            )
+        ).flatMap((list) => list.items);
+        const live = new Set<string>();
+        for (const pod of pods.filter(isJobPod)) {
+            const uid = pod.metadata?.uid ?? "";
+            if (pod.metadata?.deletionTimestamp !== undefined) continue;
+            live.add(uid);
+            if (pod.status?.phase === "Running" && !this.running.has(uid) && !this.done.has(uid)) {
+                await this.start(pod, redis);
+            }
+        }
+        // The Job controller deletes a pod past its deadline: its process goes with it.
+        for (const [uid, run] of this.running) {
+            if (!live.has(uid)) run.process.kill("SIGKILL");
+        }
+    }
+
+    async stop(): Promise<void> {
+        for (const run of this.running.values()) run.process.kill("SIGKILL");
+        await Promise.all([...this.running.values()].map((run) => run.exited));
+    }
+
+    private async start(pod: K8s.V1Pod, redis: RedisEndpoint | undefined): Promise<void> {
+        const uid = pod.metadata?.uid ?? "";
+        const namespace = pod.metadata?.namespace ?? "";
+        const podDir = path.join(this.dir, "jobs", uid);
+        fs.mkdirSync(podDir, { recursive: true });
+        const [container, ...others] = pod.spec?.containers ?? [];
+        if (container === undefined || others.length > 0) {
+            this.done.add(uid);
+            await this.report(pod, 1, "the node agent runs Job pods of one container only");
+            return;
+        }
+        const mounts = await this.writeVolumes(pod, container, podDir);
+        const env = await this.environment(namespace, container, redis);
+        const [command, ...args] = [...(container.command ?? []), ...(container.args ?? [])].map((part) =>
+            localizePaths(part, mounts),
+        );
+        if (command === undefined) {
+            this.done.add(uid);
+            await this.report(pod, 1, "the node agent has no image entrypoint to run: the container names no command");
+            return;
+        }
+        const output = fs.createWriteStream(path.join(podDir, "output.log"));
+        let tail = "";
+        const child = spawn(command, args, { cwd: podDir, env, stdio: ["ignore", "pipe", "pipe"] });
+        for (const stream of [child.stdout, child.stderr]) {
+            stream.on("data", (chunk: Buffer) => {
+                output.write(chunk);
+                tail = (tail + chunk.toString()).slice(-MESSAGE_BYTES);
+            });
+        }
+        const exited = new Promise<void>((resolve) => {
+            child.once("error", (error) => {
+                tail += String(error);
+            });
+            child.once("close", (code, signal) => {
+                output.end();
+                this.running.delete(uid);
+                this.done.add(uid);
+                const exitCode = code ?? (signal === "SIGKILL" ? 137 : 1);
+                void this.report(pod, exitCode, tail).finally(resolve);
+            });
+        });
+        this.running.set(uid, { process: child, exited });
+    }
+
+    /** Each ConfigMap and Secret volume the container mounts, written to a folder: mount path to folder. */
+    private async writeVolumes(
+        pod: K8s.V1Pod,
+        container: K8s.V1Container,
+        podDir: string,
+    ): Promise<Map<string, string>> {
+        const namespace = pod.metadata?.namespace ?? "";
+        const mounts = new Map<string, string>();
+        const files: string[] = [];
+        for (const mount of container.volumeMounts ?? []) {
+            const volume = pod.spec?.volumes?.find((v) => v.name === mount.name);
+            const folder = path.join(podDir, "volumes", mount.name);
+            fs.mkdirSync(folder, { recursive: true });
+            mounts.set(mount.mountPath, folder);
+            let data: Record<string, Buffer> = {};
+            if (volume?.configMap) {
+                const map = await this.core.readNamespacedConfigMap({ name: volume.configMap.name ?? "", namespace });
+                data = Object.fromEntries(Object.entries(map.data ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
+            } else if (volume?.secret) {
+                const secret = await this.core.readNamespacedSecret({
+                    name: volume.secret.secretName ?? "",
+                    namespace,
+                });
+                data = Object.fromEntries(
+                    Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")]),
+                );
+            }
+            for (const [key, value] of Object.entries(data)) {
+                fs.writeFileSync(path.join(folder, key), value);
+                if (volume?.configMap) files.push(path.join(folder, key));
+            }
+        }
+        // A script names its neighbours by their mount path (run.sh: --eval /retention/trim.lua).
+        for (const file of files) fs.writeFileSync(file, localizePaths(fs.readFileSync(file, "utf8"), mounts));
+        return mounts;
+    }
+
+    /** The container's environment, its Secret and ConfigMap references resolved, the Service routed here. */
+    private async environment(
+        namespace: string,
+        container: K8s.V1Container,
+        redis: RedisEndpoint | undefined,
+    ): Promise<NodeJS.ProcessEnv> {
+        const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: "/nonexistent" };
+        const routes = redis?.namespace === namespace ? await this.redisServices(namespace) : [];
+        for (const variable of container.env ?? []) {
+            let value = variable.value;
+            const secretRef = variable.valueFrom?.secretKeyRef;
+            const mapRef = variable.valueFrom?.configMapKeyRef;
+            if (secretRef) {
+                const secret = await this.core.readNamespacedSecret({ name: secretRef.name ?? "", namespace });
+                const encoded = secret.data?.[secretRef.key];
+                value = encoded === undefined ? undefined : Buffer.from(encoded, "base64").toString();
+            } else if (mapRef) {
+                const map = await this.core.readNamespacedConfigMap({ name: mapRef.name ?? "", namespace });
+                value = map.data?.[mapRef.key];
+            }
+            if (value === undefined) continue;
+            const route = routes.find((r) => r.hosts.includes(value ?? "") || r.ports.includes(value ?? ""));
+            if (route && redis) value = route.hosts.includes(value) ? "127.0.0.1" : String(redis.port);
+            env[variable.name] = value;
+        }
+        return env;
+    }
+
+    /** The Services that select the Redis pod: their DNS names, and their ports as text. */
+    private async redisServices(namespace: string): Promise<Array<{ hosts: string[]; ports: string[] }>> {
+        const services = await this.core.listNamespacedService({ namespace });
+        return services.items
+            .filter((s) => s.spec?.selector?.app === "redis")
+            .map((s) => ({
+                hosts: serviceHostNames(s.metadata?.name ?? "", namespace),
+                ports: (s.spec?.ports ?? []).map((p) => String(p.port)),
+            }));
+    }
+
+    /** How the container ended, in the pod's status: what the Job controller reads. */
+    private async report(pod: K8s.V1Pod, exitCode: number, message: string): Promise<void> {
+        const name = pod.metadata?.name ?? "";
+        const namespace = pod.metadata?.namespace ?? "";
+        const now = new Date();
+        for (let attempt = 0; attempt < 10; attempt++) {
+            try {
+                const current = await this.core.readNamespacedPodStatus({ name, namespace });
+                current.status = {
+                    ...current.status,
+                    phase: exitCode === 0 ? "Succeeded" : "Failed",
+                    conditions: (current.status?.conditions ?? []).map((c) =>
+                        c.type === "Ready" || c.type === "ContainersReady" ? { ...c, status: "False" } : c,
+                    ),
+                    containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+                        name: c.name,
+                        image: c.image ?? "",
+                        imageID: "",
+                        ready: false,
+                        restartCount: 0,
+                        started: false,
+                        state: {
+                            terminated: {
+                                exitCode,
+                                reason: exitCode === 0 ? "Completed" : "Error",
+                                message,
+                                startedAt: now,
+                                finishedAt: now,
+                            },
+                        },
+                    })),
+                };
+                await this.core.replaceNamespacedPodStatus({ name, namespace, body: current });
+                return;
+            } catch (error) {
+                // A conflict (KWOK wrote the status meanwhile), or the pod is gone: read again, or give up.
+                if (attempt === 9) throw error;
+            }
+        }
+    }
+}
