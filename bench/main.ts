@@ -11,6 +11,7 @@
  * `npm run bench -- --retention` prints (f) alone; `npm run bench -- --engine` prints (d) instead: the project's commands on the real engine (see lib/bench/engine.ts); `npm run bench -- --cli` prints (g): the plain CLI's commands side by side (lib/bench/cli.ts).
  */
 import "../ops/lib/node-check";
+import { spawn } from "child_process";
 import { randomBytes } from "crypto";
 import Redis, { RedisOptions } from "ioredis";
 import * as os from "os";
@@ -228,10 +229,48 @@ async function restartTime(events: number): Promise<string> {
 }
 
 /**
- * Backup and restore of a full bus: one XINFO STREAM FULL and the file written, then the rebuild into a fresh server
- * (without persistence, so that its larger maxmemory holds the restored stream), and the longest time the source
- * was blocked while the snapshot was taken (the one command).
+ * A client in a process of its own that pings the server back to back, and the slowest reply it got: what other
+ * clients wait. Its own process, so that this one's work (parsing and writing a 158 MiB file) does not count.
  */
+function pingingMeanwhile(port: number, user: string): { ready: Promise<void>; stop: () => Promise<number> } {
+    const code = `
+        const Redis = require(${JSON.stringify(require.resolve("ioredis"))});
+        const client = new Redis({ host: "127.0.0.1", port: ${port}, username: process.env.U, password: process.env.P });
+        let asking = true, slowest = 0;
+        process.stdin.on("end", () => (asking = false)).resume();
+        (async () => {
+            await client.ping();
+            process.stdout.write("ready\\n");
+            while (asking) {
+                const start = process.hrtime.bigint();
+                await client.ping();
+                slowest = Math.max(slowest, Number(process.hrtime.bigint() - start) / 1e6);
+            }
+            process.stdout.write(String(slowest) + "\\n");
+            client.disconnect();
+        })();`;
+    const child = spawn(process.execPath, ["-e", code], {
+        env: { ...process.env, U: user, P: passwords[user] },
+        stdio: ["pipe", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const ready = new Promise<void>((resolve) => child.stdout.on("data", () => out.includes("ready") && resolve()));
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    return {
+        ready,
+        stop: async () => {
+            await ready;
+            child.stdin.end();
+            await exited;
+            return Number(out.trim().split("\n").pop());
+        },
+    };
+}
+
+const BACKUP_TITLE =
+    "(e) backup and restore of a full bus (XADD until maxmemory refuses; 10000 entries pending in one group), a client pinging meanwhile";
+
 async function backupRestoreTime(): Promise<string> {
     const source = await startServer(MODES[0]);
     const target = await startServer(MODES[2]);
@@ -249,26 +288,55 @@ async function backupRestoreTime(): Promise<string> {
         const consumer = client(source.port, "project-service");
         await consumer.xreadgroup("GROUP", "project-service", "w", "COUNT", 10000, "STREAMS", STREAM, ">");
         consumer.disconnect();
+        const oneCommand = pingingMeanwhile(source.port, PRODUCER);
+        await oneCommand.ready;
+        await from.call("XINFO", "STREAM", STREAM, "FULL", "COUNT", "0");
+        const oneCommandPause = await oneCommand.stop();
+
         const file = path.join(source.dir, "bus.backup.json");
         let snapshot: Awaited<ReturnType<typeof takeSnapshot>>;
+        const stepped = pingingMeanwhile(source.port, PRODUCER);
+        await stepped.ready;
+        // Each step's time as the server counts it: the growth of EVAL's total between steps (nothing else runs EVAL).
+        const observer = client(source.port, ADMIN_USER);
+        const evalMicros = async () =>
+            Number(/cmdstat_eval:calls=\d+,usec=(\d+)/.exec(await observer.info("commandstats"))?.[1] ?? 0);
+        let longestStep = 0;
+        let last = await evalMicros();
         const backupMs = await timed(async () => {
-            snapshot = await takeSnapshot(from, STREAM);
+            snapshot = await takeSnapshot(from, STREAM, {
+                onStep: async () => {
+                    const now = await evalMicros();
+                    longestStep = Math.max(longestStep, (now - last) / 1000);
+                    last = now;
+                },
+            });
             fs.writeFileSync(file, writeBackup(snapshot!, "bench"));
         });
-        const blockedMs =
-            Number(/cmdstat_xinfo\|stream:calls=\d+,usec=(\d+)/.exec(await from.info("commandstats"))?.[1]) / 1000;
+        const steppedPause = await stepped.stop();
+        observer.disconnect();
         const restoreMs = await timed(async () => {
             const backup = readBackup(fs.readFileSync(file, "utf8"), file);
             await restoreSnapshot(to, backup.snapshot, { force: false });
         });
         return table(
-            ["events", "file MiB", "backup s", "source blocked, ms", "restore s"],
+            [
+                "events",
+                "file MiB",
+                "backup s",
+                "longest step, server ms",
+                "slowest ping reply during it, ms",
+                "one XINFO STREAM FULL instead, ms",
+                "restore s",
+            ],
             [
                 [
                     String(snapshot!.length),
                     (fs.statSync(file).size / 1048576).toFixed(1),
                     (backupMs / 1000).toFixed(1),
-                    blockedMs.toFixed(0),
+                    longestStep.toFixed(2),
+                    steppedPause.toFixed(1),
+                    oneCommandPause.toFixed(0),
                     (restoreMs / 1000).toFixed(1),
                 ],
             ],
@@ -299,6 +367,11 @@ async function main(flags: FlagValues, progress: (line: string) => void): Promis
     }
     if (flags.failover === true) {
         await failoverSection(progress);
+        return;
+    }
+    if (flags.backup === true) {
+        console.log(BACKUP_TITLE);
+        console.log(await backupRestoreTime());
         return;
     }
     const events = Number(process.env.BENCH_EVENTS ?? 50000);
@@ -347,9 +420,7 @@ async function main(flags: FlagValues, progress: (line: string) => void): Promis
     console.log(await restartTime(restartEvents));
 
     progress("bench: (e) backup and restore");
-    console.log(
-        "\n(e) backup and restore of a full bus (XADD until maxmemory refuses; 10000 entries pending in one group)",
-    );
+    console.log(`\n${BACKUP_TITLE}`);
     console.log(await backupRestoreTime());
 
     console.log("");
@@ -398,6 +469,11 @@ export const BENCH_COMMAND: Command = {
         retention: {
             type: "boolean",
             description: "Only (f): retention's memory, its blocking by batch, the exporter's scrape.",
+        },
+        backup: {
+            type: "boolean",
+            description:
+                "Only (e): backup in short steps and restore of a full bus, and what a client waits meanwhile.",
         },
         failover: {
             type: "boolean",

@@ -16,6 +16,15 @@ export { ADMIN_USER, DEFAULT_SERVICE_USERS, ROLE_COMMANDS, Role, ServiceUser, re
 export { REDIS_CONTAINER_PORT } from "./render/layout";
 export { PASSWORD_KEY } from "./render/pod-spec";
 export { DEAD_LETTER_FIELDS, deadLetterStreamOf } from "./render/dead-letter-script";
+export {
+    BACKUP_CUT_SCRIPT,
+    BACKUP_ENTRIES_SCRIPT,
+    BACKUP_HOLD_KEY,
+    BACKUP_LEASE_MS,
+    BACKUP_PAGE,
+    BACKUP_PENDING_SCRIPT,
+    BACKUP_RELEASE_SCRIPT,
+} from "./render/backup-script";
 export { AppendFsync, maxmemoryBytes, renderRedisConf } from "./render/redis-conf";
 export { InvalidArgumentsError, Problem } from "./validation";
 export * from "./stream-groups";

@@ -153,6 +153,8 @@ export const SYSTEM_USER_COMMANDS = {
         "xtrim",
         "set",
         "incrby",
+        // A backup's hold on retention (render/backup-script.ts), which each step reads.
+        "get",
         // The dead-letter step (render/dead-letter-script.ts) acknowledges the poison entry it moves; its other
         // writes are allowed on their own keys only (SYSTEM_USER_SELECTORS).
         "xack",

@@ -20,6 +20,8 @@
  * that consumers keep claiming again before it has been idle `idleMs` is poison that never moves.
  */
 
+import { BACKUP_HOLD_KEY } from "./backup-script";
+
 /** What a text status key holds when there is nothing to name: not empty, which the exporter would not export. */
 export const NOTHING = "none";
 
@@ -69,7 +71,7 @@ export const DEAD_LETTER_FIELDS = {
 
 export const DEAD_LETTER_SCRIPT = `#!lua flags=allow-oom
 -- dsm-redis dead-letter step. KEYS: stream, dead-letter stream, cursor hash, moved-total, full, deliveries tally,
--- most deliveries, most delivered.
+-- most deliveries, most delivered, the backup's hold.
 -- allow-oom: a poison entry that holds retention back is what fills a bus to maxmemory; moving it is what lets
 -- retention free memory again, and it adds one entry of the same size.
 -- ARGV: least deliveries, least idle ms, most pending entries to look at, the dead-letter stream's cap.
@@ -86,6 +88,8 @@ if redis.call('EXISTS', stream) == 0 then
   redis.call('SET', KEYS[8], '${NOTHING}')
   return {0, 0, 0}
 end
+-- A backup under way: nothing is acknowledged until it ends, so that its pending entries stay as it reads them.
+if redis.call('EXISTS', KEYS[9]) == 1 then return {0, 0, 0} end
 local function tallied(field)
   local count, id = string.match(redis.call('HGET', tally, field) or '', '^(%d+) (.+)$')
   return tonumber(count) or 0, id
@@ -182,6 +186,7 @@ export function deadLetterKeys(stream: string): string[] {
         DELIVERIES_TALLY_KEY,
         DEAD_LETTER_STATUS_KEYS.mostDeliveries,
         DEAD_LETTER_STATUS_KEYS.mostDelivered,
+        BACKUP_HOLD_KEY,
     ];
 }
 

@@ -9,6 +9,7 @@
  * clients for long. `unsafe` (an explicit opt-in) drops the groups' bound and trims by the window alone.
  */
 
+import { BACKUP_HOLD_KEY } from "./backup-script";
 import { DEAD_LETTER_SCAN, DeadLetterPolicy, NOTHING, deadLetterArgs, deadLetterKeys } from "./dead-letter-script";
 
 /** Where each step records what it did, for the metrics exporter (string keys it can export as values). */
@@ -31,7 +32,8 @@ export const RETENTION_STATUS_KEYS = {
 } as const;
 
 export const RETENTION_SCRIPT = `#!lua flags=allow-oom
--- dsm-redis retention step. KEYS: stream, last-run, trimmed-total, blocked, held-by, oldest pending age, oldest pending.
+-- dsm-redis retention step. KEYS: stream, last-run, trimmed-total, blocked, held-by, oldest pending age, oldest pending,
+-- the backup's hold.
 -- allow-oom: a bus at maxmemory refuses every write but XTRIM, and this script is what frees it.
 -- ARGV: batch, max age in ms (-1: none), min entries (-1: none), 1 to trim past unacknowledged entries.
 local stream, batch = KEYS[1], tonumber(ARGV[1])
@@ -75,11 +77,15 @@ end
 local oldestAge = oldestMs and math.max(0, math.floor((now - oldestMs) / 1000)) or 0
 local length = redis.call('XLEN', stream)
 local entries = redis.call('XRANGE', stream, '-', '+', 'COUNT', batch)
+-- A backup under way holds every entry at or before its cut until it ends, or its lease runs out (backup-script.ts).
+local hold = redis.call('GET', KEYS[8])
+local holdCut = hold and string.match(hold, '^(%S+)')
 local last, blockedBy, heldBy = nil, '', '${NOTHING}'
 for i, entry in ipairs(entries) do
   local id = entry[1]
   if minEntries >= 0 and length - (i - 1) <= minEntries then break end
   if maxAge >= 0 and parse(id) >= now - maxAge then break end
+  if holdCut and not before(holdCut, id) then break end
   for _, bound in ipairs(bounds) do
     if before(bound[2], id) then
       blockedBy, heldBy = bound[1], 'group ' .. bound[1] .. ', at entry ' .. id .. ', not yet delivered to it'
@@ -114,7 +120,16 @@ export interface RetentionWindow {
 /** The script's KEYS for a stream. */
 export function retentionKeys(stream: string): string[] {
     const k = RETENTION_STATUS_KEYS;
-    return [stream, k.lastRun, k.trimmedTotal, k.blocked, k.heldBy, k.oldestPendingAge, k.oldestPending];
+    return [
+        stream,
+        k.lastRun,
+        k.trimmedTotal,
+        k.blocked,
+        k.heldBy,
+        k.oldestPendingAge,
+        k.oldestPending,
+        BACKUP_HOLD_KEY,
+    ];
 }
 
 /** The script's ARGV for a window. */

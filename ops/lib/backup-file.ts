@@ -2,14 +2,23 @@
  * Backup and restore of the bus: its stream, entry by entry, with every consumer group's position (last-delivered ID,
  * entries read), consumers and pending entries (who holds which entry, since when, how often delivered).
  *
- * A backup is one `XINFO STREAM <key> FULL COUNT 0`: a single command, so the snapshot is consistent, taken while
- * producers and consumers go on. The file is JSON with a SHA-256 of the snapshot and a summary of what it holds.
+ * A backup is a cut and pages (components/render/backup-script.ts): consistent at the cut, with no other client
+ * waiting more than a page's time, taken while producers and consumers go on. The file is JSON with a SHA-256 of the snapshot and a summary of what it holds.
  * A restore rebuilds the stream with commands every Redis 7 and Valkey accept (XADD with the entries' IDs, XSETID,
  * XGROUP CREATE … ENTRIESREAD, XGROUP CREATECONSUMER, XCLAIM … FORCE to recreate pending entries), so a backup moves
  * to another server version, where DUMP and RESTORE would refuse a newer RDB format.
  */
-import { createHash } from "crypto";
+import { createHash, randomBytes } from "crypto";
 import type { Redis } from "ioredis";
+import {
+    BACKUP_CUT_SCRIPT,
+    BACKUP_ENTRIES_SCRIPT,
+    BACKUP_HOLD_KEY,
+    BACKUP_LEASE_MS,
+    BACKUP_PAGE,
+    BACKUP_PENDING_SCRIPT,
+    BACKUP_RELEASE_SCRIPT,
+} from "../../components";
 
 export const BACKUP_FORMAT = "dsm-redis-backup/1";
 
@@ -64,51 +73,105 @@ export class BackupError extends Error {
     }
 }
 
-/** A RESP map (a flat list of key, value, key, value …) as a Map. */
-function fields(flat: unknown): Map<string, unknown> {
-    const list = flat as unknown[];
-    const map = new Map<string, unknown>();
-    for (let i = 0; i + 1 < list.length; i += 2) map.set(String(list[i]), list[i + 1]);
-    return map;
+/** The answer of one of the backup's steps: JSON, where Lua's cjson writes an empty list as `{}`. */
+function parsed<T>(reply: unknown): T[] {
+    const value = JSON.parse(String(reply)) as unknown;
+    return Array.isArray(value) ? (value as T[]) : [];
 }
 
-/** Takes a consistent snapshot of the stream, in one command; undefined when there is no such key. */
-export async function takeSnapshot(client: Redis, stream: string): Promise<StreamSnapshot | undefined> {
-    let reply: unknown;
+interface Cut {
+    readonly missing?: boolean;
+    readonly cut: string;
+    readonly entriesAdded: number;
+    readonly maxDeletedEntryId: string;
+    readonly groups: ReadonlyArray<{
+        name: string;
+        lastDeliveredId: string;
+        entriesRead: number | null;
+        consumers: readonly string[] | Record<string, never>;
+    }>;
+}
+
+export interface SnapshotOptions {
+    /** Entries, or pending entries, per step. */
+    readonly page?: number;
+    /** How long the hold on retention lasts unless a step renews it. */
+    readonly leaseMs?: number;
+    /** Called after each step, with what has been read so far: for progress. */
+    readonly onStep?: (read: { entries: number; pending: number }) => void | Promise<void>;
+}
+
+/**
+ * Takes a consistent snapshot of the stream in short atomic steps (render/backup-script.ts), so that no other client
+ * waits more than one page's time; undefined when there is no such key. Retention is held off the entries at or
+ * before the cut until the last step, whatever happens: the hold is released on failure too, and lapses by itself if
+ * this process dies.
+ */
+export async function takeSnapshot(
+    client: Redis,
+    stream: string,
+    options: SnapshotOptions = {},
+): Promise<StreamSnapshot | undefined> {
+    const page = options.page ?? BACKUP_PAGE;
+    const lease = String(options.leaseMs ?? BACKUP_LEASE_MS);
+    const token = randomBytes(12).toString("hex");
+    const keys = [stream, BACKUP_HOLD_KEY];
+    const step = async (script: string, ...args: string[]) =>
+        client.eval(script, keys.length, ...keys, token, lease, ...args).catch((error: Error) => {
+            throw /DSMBACKUP/.test(error.message)
+                ? new BackupError(error.message.replace(/^.*?DSMBACKUP /, ""))
+                : error;
+        });
+    const cut = JSON.parse(String(await step(BACKUP_CUT_SCRIPT))) as Cut;
+    if (cut.missing) return undefined;
     try {
-        reply = await client.call("XINFO", "STREAM", stream, "FULL", "COUNT", "0");
-    } catch (error) {
-        if (/no such key/i.test(String((error as Error).message))) return undefined;
-        throw error;
+        const entries: Array<readonly [string, readonly string[]]> = [];
+        let pendingRead = 0;
+        for (let after = "-"; ;) {
+            const rows = parsed<[string, string[] | Record<string, never>]>(
+                await step(BACKUP_ENTRIES_SCRIPT, after, String(page)),
+            );
+            for (const [id, values] of rows) entries.push([id, Array.isArray(values) ? values : []]);
+            await options.onStep?.({ entries: entries.length, pending: pendingRead });
+            if (rows.length < page) break;
+            after = rows[rows.length - 1][0];
+        }
+        const groups: GroupSnapshot[] = [];
+        // cjson writes an empty list as {}: a stream without groups.
+        for (const group of Array.isArray(cut.groups) ? cut.groups : []) {
+            const pending: PendingEntry[] = [];
+            for (let after = "-"; ;) {
+                const rows = parsed<[string, string, number, number]>(
+                    await step(BACKUP_PENDING_SCRIPT, group.name, after, String(page), group.lastDeliveredId),
+                );
+                for (const [id, consumer, deliveryTime, deliveryCount] of rows) {
+                    pending.push({ id, consumer, deliveryTime, deliveryCount });
+                }
+                pendingRead += rows.length;
+                await options.onStep?.({ entries: entries.length, pending: pendingRead });
+                if (rows.length < page) break;
+                after = rows[rows.length - 1][0];
+            }
+            groups.push({
+                name: group.name,
+                lastDeliveredId: group.lastDeliveredId,
+                entriesRead: group.entriesRead,
+                consumers: Array.isArray(group.consumers) ? group.consumers : [],
+                pending,
+            });
+        }
+        return {
+            stream,
+            length: entries.length,
+            lastGeneratedId: cut.cut,
+            maxDeletedEntryId: cut.maxDeletedEntryId,
+            entriesAdded: cut.entriesAdded,
+            entries,
+            groups,
+        };
+    } finally {
+        await client.eval(BACKUP_RELEASE_SCRIPT, keys.length, ...keys, token).catch(() => undefined);
     }
-    const info = fields(reply);
-    return {
-        stream,
-        length: Number(info.get("length")),
-        lastGeneratedId: String(info.get("last-generated-id")),
-        maxDeletedEntryId: String(info.get("max-deleted-entry-id")),
-        entriesAdded: Number(info.get("entries-added")),
-        entries: ((info.get("entries") as unknown[][]) ?? []).map(([id, values]) => [
-            String(id),
-            (values as unknown[]).map(String),
-        ]),
-        groups: ((info.get("groups") as unknown[][]) ?? []).map((raw) => {
-            const group = fields(raw);
-            const entriesRead = group.get("entries-read");
-            return {
-                name: String(group.get("name")),
-                lastDeliveredId: String(group.get("last-delivered-id")),
-                entriesRead: entriesRead === null || entriesRead === undefined ? null : Number(entriesRead),
-                consumers: ((group.get("consumers") as unknown[][]) ?? []).map((c) => String(fields(c).get("name"))),
-                pending: ((group.get("pending") as unknown[][]) ?? []).map(([id, consumer, time, count]) => ({
-                    id: String(id),
-                    consumer: String(consumer),
-                    deliveryTime: Number(time),
-                    deliveryCount: Number(count),
-                })),
-            };
-        }),
-    };
 }
 
 export function summaryOf(snapshot: StreamSnapshot): BackupFile["summary"] {
@@ -298,7 +361,15 @@ export function snapshotDifferences(a: StreamSnapshot, b: StreamSnapshot): strin
         same(`group ${group.name} last-delivered-id`, group.lastDeliveredId, other.lastDeliveredId);
         same(`group ${group.name} entries-read`, group.entriesRead, other.entriesRead);
         same(`group ${group.name} consumers`, [...group.consumers].sort(), [...other.consumers].sort());
-        same(`group ${group.name} pending`, group.pending, other.pending);
+        // A page gives a delivery time as the server's clock less the entry's idle time, which can differ by a
+        // millisecond from the one recorded: within that, the same.
+        const closeTo = (pending: readonly PendingEntry[], to: readonly PendingEntry[]) =>
+            pending.map((p, i) =>
+                to[i] !== undefined && Math.abs(to[i].deliveryTime - p.deliveryTime) <= 1
+                    ? { ...p, deliveryTime: to[i].deliveryTime }
+                    : p,
+            );
+        same(`group ${group.name} pending`, closeTo(group.pending, other.pending), other.pending);
     }
     return differences;
 }

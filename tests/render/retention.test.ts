@@ -28,7 +28,7 @@ describe("the retention renderer", () => {
         const call = lines.find((l) => l.includes("redis-cli"));
         assert.strictEqual(
             call,
-            `  out=$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --user "$REDIS_USERNAME" --no-auth-warning -e --eval /retention/trim.lua dsm:events dsm:retention:last-run dsm:retention:trimmed-total dsm:retention:blocked dsm:retention:held-by dsm:pending:oldest-age-seconds dsm:pending:oldest , 500 -1 10 0)`,
+            `  out=$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --user "$REDIS_USERNAME" --no-auth-warning -e --eval /retention/trim.lua dsm:events dsm:retention:last-run dsm:retention:trimmed-total dsm:retention:blocked dsm:retention:held-by dsm:pending:oldest-age-seconds dsm:pending:oldest dsm:backup:hold , 500 -1 10 0)`,
         );
         assert.ok(!script.includes("REDIS_PASSWORD"), "redis-cli reads REDISCLI_AUTH from the environment");
         assert.deepStrictEqual(
@@ -55,7 +55,7 @@ describe("the retention renderer", () => {
         // The dead-letter loop, then the trim loop: the trim is no longer held back by what was just moved.
         assert.deepStrictEqual(lines.slice(4, 14), [
             "while :; do",
-            `  out=$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --user "$REDIS_USERNAME" --no-auth-warning -e --eval /retention/dead-letter.lua dsm:events dsm:events:dead dsm:dead-letters:cursor dsm:dead-letters:moved-total dsm:dead-letters:full dsm:dead-letters:deliveries dsm:pending:most-deliveries dsm:pending:most-delivered , 5 600000 100 100000)`,
+            `  out=$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --user "$REDIS_USERNAME" --no-auth-warning -e --eval /retention/dead-letter.lua dsm:events dsm:events:dead dsm:dead-letters:cursor dsm:dead-letters:moved-total dsm:dead-letters:full dsm:dead-letters:deliveries dsm:pending:most-deliveries dsm:pending:most-delivered dsm:backup:hold , 5 600000 100 100000)`,
             '  moved=$(echo "$out" | head -n 1)',
             '  scanned=$(echo "$out" | sed -n 2p)',
             '  full=$(echo "$out" | sed -n 3p)',
