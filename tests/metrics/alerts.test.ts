@@ -7,17 +7,7 @@ import { GroupReader, publish } from "../../testbed/bus-traffic";
 import type { RedisExporter, Sample } from "../../testbed/redis-exporter";
 import { named, runProgram } from "../helpers/program";
 import { startRenderedRedis } from "../helpers/rendered-redis";
-import {
-    BUS_LABELS,
-    CASES,
-    RUNBOOK,
-    RuleGroups,
-    STREAM,
-    STREAM_LABELS,
-    expectPass,
-    ruleGroups,
-    series,
-} from "./alert-cases";
+import { CASES, RUNBOOK, RuleGroups, STREAM, STREAM_LABELS, expectPass, ruleGroups, series } from "./alert-cases";
 import { AlertCase, InputSeries, testRules } from "./promtool";
 import { startSidecarExporter } from "./sidecar-exporter";
 
@@ -79,6 +69,36 @@ function asChange(first: readonly Sample[], second: readonly Sample[], before: n
     );
 }
 
+/** An alert's firing case of CASES, its description with what a live bus puts in place of the case's values. */
+function firingAs(name: string, replace: Array<[string | RegExp, string]>): AlertCase["exp_alerts"] {
+    return CASES[name][0].exp_alerts.map((a) => ({
+        ...a,
+        exp_annotations: {
+            ...a.exp_annotations,
+            description: replace.reduce((d, [from, to]) => d.replace(from, to), a.exp_annotations.description),
+        },
+    }));
+}
+
+/** Every alert of CASES judged on the same series: exactly those in `expected` fire, as given, and no other. */
+function expectOnly(
+    groups: RuleGroups,
+    label: string,
+    input: InputSeries[],
+    expected: Record<string, AlertCase["exp_alerts"]>,
+): void {
+    expectPass(
+        groups,
+        Object.keys(CASES).map((alertname) => ({
+            name: `${label}: ${alertname}`,
+            input_series: input,
+            alertname,
+            eval_time: "40m",
+            exp_alerts: expected[alertname] ?? [],
+        })),
+    );
+}
+
 describe("the alert rules over series a real redis_exporter scraped from a real bus", function () {
     this.timeout(120_000);
 
@@ -99,17 +119,8 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
             exporter = await startSidecarExporter(redis);
 
             const stalled = asInput(await exporter.scrape(), 40);
-            const [blocked] = CASES.DsmRedisRetentionBlocked[0].exp_alerts;
             const expected: Record<string, AlertCase["exp_alerts"]> = {
-                DsmRedisRetentionBlocked: [
-                    {
-                        exp_labels: { ...BUS_LABELS, key: "dsm:retention:blocked", severity: "warning" },
-                        exp_annotations: {
-                            ...blocked.exp_annotations,
-                            description: blocked.exp_annotations.description.replace("1733-0", first),
-                        },
-                    },
-                ],
+                DsmRedisRetentionBlocked: firingAs("DsmRedisRetentionBlocked", [["1733-0", first]]),
                 DsmRedisGroupLagHigh: [
                     {
                         exp_labels: { ...STREAM_LABELS, group: "project-service", severity: "warning" },
@@ -122,32 +133,14 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
                     },
                 ],
             };
-            expectPass(
-                groups,
-                Object.keys(CASES).map((alertname) => ({
-                    name: `stalled: ${alertname}`,
-                    input_series: stalled,
-                    alertname,
-                    eval_time: "40m",
-                    exp_alerts: expected[alertname] ?? [],
-                })),
-            );
+            expectOnly(groups, "stalled", stalled, expected);
 
             const project = new GroupReader(await redis.connect("project-service"), STREAM, "project-service");
             await project.read();
             await project.acknowledge();
             await redis.retentionJob().run();
             const healthy = asInput(await exporter.scrape(), 40);
-            expectPass(
-                groups,
-                Object.keys(CASES).map((alertname) => ({
-                    name: `healthy: ${alertname}`,
-                    input_series: healthy,
-                    alertname,
-                    eval_time: "40m",
-                    exp_alerts: [],
-                })),
-            );
+            expectOnly(groups, "healthy", healthy, {});
         } finally {
             await exporter?.stop();
             await redis.stop();
@@ -181,36 +174,16 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
             );
             assert.ok(age && age.value >= 7200, `the oldest pending entry's age: ${age?.value}`);
 
-            const at = (name: string, replace: Array<[string, string]>) =>
-                CASES[name][0].exp_alerts.map((a) => ({
-                    ...a,
-                    exp_annotations: {
-                        ...a.exp_annotations,
-                        description: replace.reduce(
-                            (d, [from, to]) => d.replace(from, to),
-                            a.exp_annotations.description,
-                        ),
-                    },
-                }));
             const expected: Record<string, AlertCase["exp_alerts"]> = {
-                DsmRedisGroupLagUnknown: at("DsmRedisGroupLagUnknown", []),
-                DsmRedisPendingTooOld: at("DsmRedisPendingTooOld", [
+                DsmRedisGroupLagUnknown: firingAs("DsmRedisGroupLagUnknown", []),
+                DsmRedisPendingTooOld: firingAs("DsmRedisPendingTooOld", [
                     ["1733-0 of group backlog-service", `${old} of group sprint-service`],
                     ["1h 10m 0s", humanizeDuration(age.value)],
                 ]),
-                DsmRedisDeliveriesHigh: at("DsmRedisDeliveriesHigh", [["1733-0", old]]),
-                DsmRedisRetentionBlocked: at("DsmRedisRetentionBlocked", [["1733-0", old]]),
+                DsmRedisDeliveriesHigh: firingAs("DsmRedisDeliveriesHigh", [["1733-0", old]]),
+                DsmRedisRetentionBlocked: firingAs("DsmRedisRetentionBlocked", [["1733-0", old]]),
             };
-            expectPass(
-                groups,
-                Object.keys(CASES).map((alertname) => ({
-                    name: `stuck: ${alertname}`,
-                    input_series: asInput(samples, 40),
-                    alertname,
-                    eval_time: "40m",
-                    exp_alerts: expected[alertname] ?? [],
-                })),
-            );
+            expectOnly(groups, "stuck", asInput(samples, 40), expected);
         } finally {
             await exporter?.stop();
             await redis.stop();
@@ -238,31 +211,10 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
             assert.doesNotMatch(exporter.log, /level=(error|warning|fatal)/, exporter.log);
 
             const expected: Record<string, AlertCase["exp_alerts"]> = {
-                DsmRedisDeadLetters: CASES.DsmRedisDeadLetters[0].exp_alerts.map((a) => ({
-                    ...a,
-                    exp_annotations: {
-                        ...a.exp_annotations,
-                        description: a.exp_annotations.description.replace(/^2 entries/, "1 entries"),
-                    },
-                })),
-                DsmRedisDeadLettersGrowing: CASES.DsmRedisDeadLettersGrowing[0].exp_alerts.map((a) => ({
-                    ...a,
-                    exp_annotations: {
-                        ...a.exp_annotations,
-                        description: a.exp_annotations.description.replace(/^3 entries/, "1 entries"),
-                    },
-                })),
+                DsmRedisDeadLetters: firingAs("DsmRedisDeadLetters", [[/^2 entries/, "1 entries"]]),
+                DsmRedisDeadLettersGrowing: firingAs("DsmRedisDeadLettersGrowing", [[/^3 entries/, "1 entries"]]),
             };
-            expectPass(
-                groups,
-                Object.keys(CASES).map((alertname) => ({
-                    name: `poison moved: ${alertname}`,
-                    input_series: asChange(before, after, 30, 10),
-                    alertname,
-                    eval_time: "40m",
-                    exp_alerts: expected[alertname] ?? [],
-                })),
-            );
+            expectOnly(groups, "poison moved", asChange(before, after, 30, 10), expected);
         } finally {
             await exporter?.stop();
             await redis.stop();
