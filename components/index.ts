@@ -24,6 +24,7 @@ export {
     BACKUP_PAGE,
     BACKUP_PENDING_SCRIPT,
     BACKUP_RELEASE_SCRIPT,
+    BACKUP_STEPS_FORMAT,
 } from "./render/backup-script";
 export { AppendFsync, maxmemoryBytes, renderRedisConf } from "./render/redis-conf";
 export { InvalidArgumentsError, Problem } from "./validation";

@@ -1,6 +1,7 @@
 /**
  * `npm run restore -- FILE [--stack NAME] [--force]`: puts a backup back into the stack's bus, through the
- * port-forward, as the admin. It refuses a file whose checksum fails, and a bus whose stream holds data unless --force.
+ * port-forward, as the admin: a file of `npm run backup` or of the scheduled backup. It refuses a file whose checksum
+ * fails, one the scheduled backup did not finish, and a bus whose stream holds data unless --force.
  */
 import "./lib/node-check";
 import * as fs from "fs";
@@ -26,7 +27,12 @@ export const RESTORE_COMMAND: Command = {
         stack: STACK_FLAG,
         force: { type: "boolean", description: "Replace a stream that already holds entries or groups." },
     },
-    operands: { usage: "FILE", description: "The backup file, from npm run backup.", min: 1, max: 1 },
+    operands: {
+        usage: "FILE",
+        description: "The backup file, from npm run backup or the scheduled backup (`backup`).",
+        min: 1,
+        max: 1,
+    },
     examples: [
         "npm run restore -- prod.backup.json --stack prod",
         "npm run restore -- --stack dev --force dev.backup.json",
@@ -58,7 +64,13 @@ if (require.main === module) {
                 { timeoutSeconds: CONNECT_SECONDS, log: output.progress },
                 async ({ client }) => {
                     output.progress(`restoring ${backup.summary.length} entries into ${target.stream}`);
-                    await restoreSnapshot(client, backup.snapshot, { force });
+                    await restoreSnapshot(client, backup.snapshot, {
+                        force,
+                        onProgress: ({ entries, of }) =>
+                            output.progress(
+                                `restored ${entries} of ${of} entries (${Math.floor((100 * entries) / of)}%)`,
+                            ),
+                    });
                     // What was restored is read back and compared with what should have been.
                     output.progress("reading the stream back to compare");
                     const expected = restorablePart(backup.snapshot);

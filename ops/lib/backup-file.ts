@@ -18,6 +18,7 @@ import {
     BACKUP_PAGE,
     BACKUP_PENDING_SCRIPT,
     BACKUP_RELEASE_SCRIPT,
+    BACKUP_STEPS_FORMAT,
 } from "../../components";
 
 export const BACKUP_FORMAT = "dsm-redis-backup/1";
@@ -50,7 +51,7 @@ export interface StreamSnapshot {
 }
 
 export interface BackupFile {
-    readonly format: typeof BACKUP_FORMAT;
+    readonly format: typeof BACKUP_FORMAT | typeof BACKUP_STEPS_FORMAT;
     readonly createdAt: string;
     readonly server: string;
     /** What the backup holds, for a reader: the stream's length and each group's position and pending count. */
@@ -73,24 +74,101 @@ export class BackupError extends Error {
     }
 }
 
-/** The answer of one of the backup's steps: JSON, where Lua's cjson writes an empty list as `{}`. */
-function parsed<T>(reply: unknown): T[] {
-    const value = JSON.parse(String(reply)) as unknown;
+/** A step's JSON, where Lua's cjson writes an empty list as `{}`. */
+function parsedList<T>(json: string): T[] {
+    const value = JSON.parse(json) as unknown;
     return Array.isArray(value) ? (value as T[]) : [];
 }
 
+/** What the cut step records (its JSON): the cut, the counters and each group as it stood at the cut. */
 interface Cut {
     readonly missing?: boolean;
     readonly cut: string;
     readonly entriesAdded: number;
     readonly maxDeletedEntryId: string;
-    readonly groups: ReadonlyArray<{
-        name: string;
-        lastDeliveredId: string;
-        entriesRead: number | null;
-        consumers: readonly string[] | Record<string, never>;
-    }>;
+    /** The server's version (redis.REDIS_VERSION). */
+    readonly server?: string;
+    readonly groups:
+        | ReadonlyArray<{
+              name: string;
+              lastDeliveredId: string;
+              entriesRead: number | null;
+              consumers: readonly string[] | Record<string, never>;
+          }>
+        | Record<string, never>;
 }
+
+/**
+ * A snapshot put together from the steps' JSON answers, in the order they come: the live backup's (takeSnapshot) and
+ * the scheduled backup's file (render/backup-script.ts), which holds the same answers, alike.
+ */
+class SnapshotAssembly {
+    private readonly entries: Array<readonly [string, readonly string[]]> = [];
+    private readonly pending: PendingEntry[][];
+    private readonly cut: Cut;
+
+    constructor(
+        private readonly stream: string,
+        cutJson: string,
+    ) {
+        this.cut = JSON.parse(cutJson) as Cut;
+        this.pending = this.groups().map(() => []);
+    }
+
+    get missing(): boolean {
+        return this.cut.missing === true;
+    }
+
+    get server(): string | undefined {
+        return this.cut.server;
+    }
+
+    /** The groups at the cut, in the order of their pages. */
+    groups() {
+        // cjson writes an empty list as {}: a stream without groups.
+        return Array.isArray(this.cut.groups) ? this.cut.groups : [];
+    }
+
+    get counts(): { entries: number; pending: number } {
+        return { entries: this.entries.length, pending: this.pending.reduce((n, p) => n + p.length, 0) };
+    }
+
+    addEntries(json: string): void {
+        for (const [id, values] of parsedList<[string, string[] | Record<string, never>]>(json)) {
+            this.entries.push([id, Array.isArray(values) ? values : []]);
+        }
+    }
+
+    addPending(groupIndex: number, json: string): void {
+        const into = this.pending[groupIndex];
+        if (into === undefined)
+            throw new BackupError(`pending entries of group ${groupIndex + 1}, which the cut has not`);
+        for (const [id, consumer, deliveryTime, deliveryCount] of parsedList<[string, string, number, number]>(json)) {
+            into.push({ id, consumer, deliveryTime, deliveryCount });
+        }
+    }
+
+    snapshot(): StreamSnapshot {
+        return {
+            stream: this.stream,
+            length: this.entries.length,
+            lastGeneratedId: this.cut.cut,
+            maxDeletedEntryId: this.cut.maxDeletedEntryId,
+            entriesAdded: this.cut.entriesAdded,
+            entries: this.entries,
+            groups: this.groups().map((group, index) => ({
+                name: group.name,
+                lastDeliveredId: group.lastDeliveredId,
+                entriesRead: group.entriesRead,
+                consumers: Array.isArray(group.consumers) ? group.consumers : [],
+                pending: this.pending[index],
+            })),
+        };
+    }
+}
+
+/** A page step's answer: its row count, its last ID ("" for none) and its JSON. */
+type PageAnswer = [number, string, string];
 
 export interface SnapshotOptions {
     /** Entries, or pending entries, per step. */
@@ -116,59 +194,39 @@ export async function takeSnapshot(
     const lease = String(options.leaseMs ?? BACKUP_LEASE_MS);
     const token = randomBytes(12).toString("hex");
     const keys = [stream, BACKUP_HOLD_KEY];
-    const step = async (script: string, ...args: string[]) =>
-        client.eval(script, keys.length, ...keys, token, lease, ...args).catch((error: Error) => {
+    const step = async <T>(script: string, ...args: string[]): Promise<T> =>
+        (client.eval(script, keys.length, ...keys, token, lease, ...args) as Promise<T>).catch((error: Error) => {
             throw /DSMBACKUP/.test(error.message)
                 ? new BackupError(error.message.replace(/^.*?DSMBACKUP /, ""))
                 : error;
         });
-    const cut = JSON.parse(String(await step(BACKUP_CUT_SCRIPT))) as Cut;
-    if (cut.missing) return undefined;
+    const [cutJson] = await step<string[]>(BACKUP_CUT_SCRIPT);
+    const assembly = new SnapshotAssembly(stream, cutJson);
+    if (assembly.missing) return undefined;
     try {
-        const entries: Array<readonly [string, readonly string[]]> = [];
-        let pendingRead = 0;
         for (let after = "-"; ;) {
-            const rows = parsed<[string, string[] | Record<string, never>]>(
-                await step(BACKUP_ENTRIES_SCRIPT, after, String(page)),
-            );
-            for (const [id, values] of rows) entries.push([id, Array.isArray(values) ? values : []]);
-            await options.onStep?.({ entries: entries.length, pending: pendingRead });
-            if (rows.length < page) break;
-            after = rows[rows.length - 1][0];
+            const [count, last, json] = await step<PageAnswer>(BACKUP_ENTRIES_SCRIPT, after, String(page));
+            assembly.addEntries(json);
+            await options.onStep?.(assembly.counts);
+            if (count < page) break;
+            after = last;
         }
-        const groups: GroupSnapshot[] = [];
-        // cjson writes an empty list as {}: a stream without groups.
-        for (const group of Array.isArray(cut.groups) ? cut.groups : []) {
-            const pending: PendingEntry[] = [];
+        for (const [index, group] of assembly.groups().entries()) {
             for (let after = "-"; ;) {
-                const rows = parsed<[string, string, number, number]>(
-                    await step(BACKUP_PENDING_SCRIPT, group.name, after, String(page), group.lastDeliveredId),
+                const [count, last, json] = await step<PageAnswer>(
+                    BACKUP_PENDING_SCRIPT,
+                    group.name,
+                    after,
+                    String(page),
+                    group.lastDeliveredId,
                 );
-                for (const [id, consumer, deliveryTime, deliveryCount] of rows) {
-                    pending.push({ id, consumer, deliveryTime, deliveryCount });
-                }
-                pendingRead += rows.length;
-                await options.onStep?.({ entries: entries.length, pending: pendingRead });
-                if (rows.length < page) break;
-                after = rows[rows.length - 1][0];
+                assembly.addPending(index, json);
+                await options.onStep?.(assembly.counts);
+                if (count < page) break;
+                after = last;
             }
-            groups.push({
-                name: group.name,
-                lastDeliveredId: group.lastDeliveredId,
-                entriesRead: group.entriesRead,
-                consumers: Array.isArray(group.consumers) ? group.consumers : [],
-                pending,
-            });
         }
-        return {
-            stream,
-            length: entries.length,
-            lastGeneratedId: cut.cut,
-            maxDeletedEntryId: cut.maxDeletedEntryId,
-            entriesAdded: cut.entriesAdded,
-            entries,
-            groups,
-        };
+        return assembly.snapshot();
     } finally {
         await client.eval(BACKUP_RELEASE_SCRIPT, keys.length, ...keys, token).catch(() => undefined);
     }
@@ -203,19 +261,25 @@ export function writeBackup(snapshot: StreamSnapshot, server: string, now = new 
     return `${JSON.stringify(header).slice(0, -1)},"snapshot":${text}}\n`;
 }
 
-/** Reads a backup file, refusing one of another format or whose checksum fails. */
+/**
+ * Reads a backup file, `npm run backup`'s or the scheduled backup's, refusing one of another format, one whose
+ * checksum fails, and one the scheduled backup did not finish.
+ */
 export function readBackup(text: string, file: string): BackupFile {
-    let parsed: BackupFile;
+    const newline = text.indexOf("\n");
+    let head: { format?: unknown; createdAt?: unknown; stream?: unknown };
     try {
-        parsed = JSON.parse(text) as BackupFile;
+        head = JSON.parse(newline === -1 ? text : text.slice(0, newline)) as typeof head;
     } catch {
         throw new BackupError(`${file} is not a backup of this tool: it is not JSON.`);
     }
-    if (parsed.format !== BACKUP_FORMAT) {
+    if (head.format === BACKUP_STEPS_FORMAT) return readStepsBackup(text, head, file);
+    if (head.format !== BACKUP_FORMAT) {
         throw new BackupError(
-            `${file} is not a backup of this tool: its format is ${JSON.stringify(parsed.format)}, expected ${BACKUP_FORMAT}.`,
+            `${file} is not a backup of this tool: its format is ${JSON.stringify(head.format)}, expected ${BACKUP_FORMAT} or ${BACKUP_STEPS_FORMAT}.`,
         );
     }
+    const parsed = head as BackupFile;
     const marker = ',"snapshot":';
     const at = text.indexOf(marker);
     const snapshotText =
@@ -231,6 +295,49 @@ export function readBackup(text: string, file: string): BackupFile {
         );
     }
     return parsed;
+}
+
+/** The scheduled backup's file (render/backup-script.ts, BACKUP_STEPS_FORMAT): its steps' answers, put together. */
+function readStepsBackup(text: string, head: { createdAt?: unknown; stream?: unknown }, file: string): BackupFile {
+    const body = text.endsWith("\n") ? text.slice(0, -1) : text;
+    const lastBreak = body.lastIndexOf("\n");
+    const trailer = /^sha256 ([0-9a-f]{64})$/.exec(body.slice(lastBreak + 1));
+    if (trailer === null) {
+        throw new BackupError(
+            `${file} is incomplete: its last line is not its checksum ("sha256 <hex>"), so the backup that wrote it did not finish. Nothing was restored.`,
+        );
+    }
+    const covered = text.slice(0, lastBreak + 1);
+    if (digest(covered) !== trailer[1]) {
+        throw new BackupError(
+            `${file} is damaged: the SHA-256 of its steps is ${digest(covered)}, and the file says ${trailer[1]}. Nothing was restored.`,
+        );
+    }
+    const lines = covered.split("\n").slice(1, -1);
+    const kindOf = (line: string) => line.slice(0, line.indexOf(" "));
+    if (typeof head.stream !== "string" || lines.length === 0 || kindOf(lines[0]) !== "cut") {
+        throw new BackupError(`${file} is not a backup of this tool: it has no stream, or no cut as its first step.`);
+    }
+    const assembly = new SnapshotAssembly(head.stream, lines[0].slice(4));
+    for (const [at, line] of lines.slice(1).entries()) {
+        const pending = /^pending (\d+) /.exec(line);
+        if (kindOf(line) === "entries") assembly.addEntries(line.slice("entries ".length));
+        else if (pending !== null) assembly.addPending(Number(pending[1]), line.slice(pending[0].length));
+        else {
+            throw new BackupError(
+                `${file} is not a backup of this tool: line ${at + 3} is not a step it knows (${JSON.stringify(kindOf(line))}).`,
+            );
+        }
+    }
+    const snapshot = assembly.snapshot();
+    return {
+        format: BACKUP_STEPS_FORMAT,
+        createdAt: String(head.createdAt),
+        server: `redis ${assembly.server ?? "unknown"}`,
+        summary: summaryOf(snapshot),
+        sha256: trailer[1],
+        snapshot,
+    };
 }
 
 /** Whether the stream holds anything a restore would overwrite: entries or groups; a key of another type refuses. */
@@ -268,11 +375,15 @@ const BATCH = 1000;
 /**
  * Restores the snapshot into the stream. Refuses a stream that holds data unless `force`, which deletes it first.
  */
-export async function restoreSnapshot(
-    client: Redis,
-    snapshot: StreamSnapshot,
-    options: { force: boolean },
-): Promise<void> {
+export interface RestoreOptions {
+    /** Replace a stream that holds entries or groups. */
+    readonly force: boolean;
+    /** Called as entries go in, every `progressEvery` (10,000) of them and at the end: for a large file's progress. */
+    readonly onProgress?: (restored: { entries: number; of: number }) => void;
+    readonly progressEvery?: number;
+}
+
+export async function restoreSnapshot(client: Redis, snapshot: StreamSnapshot, options: RestoreOptions): Promise<void> {
     const stream = snapshot.stream;
     const existing = await existingData(client, stream);
     if (existing !== undefined) {
@@ -283,14 +394,25 @@ export async function restoreSnapshot(
         }
         await client.del(stream);
     }
-    const run = async (commands: Array<[string, ...string[]]>) => {
+    const run = async (commands: Array<[string, ...string[]]>, afterBatch?: (done: number) => void) => {
         for (let i = 0; i < commands.length; i += BATCH) {
             const pipeline = client.pipeline();
             for (const [command, ...args] of commands.slice(i, i + BATCH)) pipeline.call(command, ...args);
             for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+            afterBatch?.(Math.min(i + BATCH, commands.length));
         }
     };
-    await run(snapshot.entries.map(([id, values]) => ["XADD", stream, id, ...values]));
+    const every = options.progressEvery ?? 10_000;
+    const of = snapshot.entries.length;
+    let reported = 0;
+    await run(
+        snapshot.entries.map(([id, values]) => ["XADD", stream, id, ...values]),
+        (entries) => {
+            if (entries - reported < every && entries < of) return;
+            reported = entries;
+            options.onProgress?.({ entries, of });
+        },
+    );
     if (snapshot.entries.length === 0) {
         // An empty stream still exists, with its position: MKSTREAM creates it, through a group made for that alone.
         await run([
@@ -362,10 +484,10 @@ export function snapshotDifferences(a: StreamSnapshot, b: StreamSnapshot): strin
         same(`group ${group.name} entries-read`, group.entriesRead, other.entriesRead);
         same(`group ${group.name} consumers`, [...group.consumers].sort(), [...other.consumers].sort());
         // A page gives a delivery time as the server's clock less the entry's idle time, which can differ by a
-        // millisecond from the one recorded: within that, the same.
+        // millisecond from the one recorded; two such readings, by two: within that, the same.
         const closeTo = (pending: readonly PendingEntry[], to: readonly PendingEntry[]) =>
             pending.map((p, i) =>
-                to[i] !== undefined && Math.abs(to[i].deliveryTime - p.deliveryTime) <= 1
+                to[i] !== undefined && Math.abs(to[i].deliveryTime - p.deliveryTime) <= 2
                     ? { ...p, deliveryTime: to[i].deliveryTime }
                     : p,
             );
