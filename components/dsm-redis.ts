@@ -9,11 +9,12 @@ import { buildNamespace } from "./builders/namespace";
 import { buildNetworkPolicy } from "./builders/network-policy";
 import { Monitoring, buildMonitoring } from "./builders/monitoring";
 import { buildRetention } from "./builders/retention-cronjob";
+import { Backup, buildBackup } from "./builders/backup-cronjob";
 import { buildService } from "./builders/service";
 import { buildDataClaim } from "./builders/storage";
 import { ClusterAccess, buildProvisioning } from "./builders/provisioning";
 import { buildDeployment } from "./builders/workload";
-import { ADMIN_USER, METRICS_USER, RETENTION_USER, SystemUser } from "./render/acl";
+import { ADMIN_USER, BACKUP_USER, METRICS_USER, RETENTION_USER, SystemUser } from "./render/acl";
 import { RedisAclUsers } from "./acl-users/resource";
 import { RedisStreamGroups } from "./stream-groups/resource";
 import { InvalidArgumentsError } from "./validation";
@@ -74,6 +75,8 @@ export class DsmRedis extends pulumi.ComponentResource {
     public readonly monitoring?: Monitoring;
     /** The retention CronJob, when on. */
     public readonly retentionCronJob?: k8s.batch.v1.CronJob;
+    /** The scheduled backup (its CronJob, scripts and, unless `backupClaim`, its claim), when `backup`. */
+    public readonly backup?: Backup;
     /** The running server's users, kept equal to the ACL file's without a restart. */
     public readonly aclUsers: RedisAclUsers;
     /** The stream and its consumer groups, created once the Deployment has rolled out. */
@@ -118,6 +121,7 @@ export class DsmRedis extends pulumi.ComponentResource {
 
         const systemUsers: SystemUser[] = [
             ...(structure.retention ? [RETENTION_USER] : []),
+            ...(structure.backup ? [BACKUP_USER] : []),
             ...(structure.metrics ? [METRICS_USER] : []),
         ];
         const admin = buildCredentials(context, ADMIN_USER, this.host, resolved.passwords[ADMIN_USER]);
@@ -140,6 +144,8 @@ export class DsmRedis extends pulumi.ComponentResource {
         const retentionSecret = secretOf(RETENTION_USER);
         const retention = retentionSecret && buildRetention(context, this.host, retentionSecret);
         this.retentionCronJob = retention?.cronJob;
+        const backupSecret = secretOf(BACKUP_USER);
+        this.backup = backupSecret && buildBackup(context, this.host, backupSecret);
         this.monitoring = buildMonitoring(context);
 
         this.namespace = this.service.metadata.namespace;

@@ -91,3 +91,9 @@ export function storageClassProblem(value: unknown): string | undefined {
         ? undefined
         : `${shown(value)} is not a StorageClass name (a DNS-1123 subdomain); expected e.g. "standard", or unset for the cluster's default`;
 }
+
+export function claimNameProblem(value: unknown): string | undefined {
+    return isDns1123Subdomain(value)
+        ? undefined
+        : `${shown(value)} is not a PersistentVolumeClaim name (a DNS-1123 subdomain); expected e.g. "dsm-backups", or unset for a claim of the bus's own`;
+}

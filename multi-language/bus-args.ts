@@ -36,7 +36,7 @@ export interface BusArgs {
     readonly persistence?: boolean;
     /** The data volume's size, a quantity. Default `1Gi`. */
     readonly storageSize?: pulumi.Input<string>;
-    /** The data volume's StorageClass. Default: the cluster's default class. */
+    /** The StorageClass of the data volume, and of the backups' when the bus makes it. Default: the cluster's default class. */
     readonly storageClass?: pulumi.Input<string>;
     /** AOF fsync: `everysec` (at most about a second lost on a node crash) or `always`. Default `everysec`. */
     readonly appendfsync?: Appendfsync;
@@ -66,6 +66,16 @@ export interface BusArgs {
     readonly deadLetterIdleSeconds?: pulumi.Input<number>;
     /** The most entries `<stream>:dead` holds. At the cap nothing more is moved (and nothing dropped): poison entries stay pending, the run says so, and an operator replays or drops dead letters. Default `100000`. */
     readonly deadLetterMaxEntries?: pulumi.Input<number>;
+    /** A CronJob that backs the bus up on `backupSchedule` into a volume, without pausing it: the stream, its groups, consumers and pending entries, consistent at one cut, in a file with its checksum that `npm run restore` takes; the newest `backupKeep` files are kept. It runs as a user of its own that may only read the bus, and records each outcome, which the alerts read. Default `false`. */
+    readonly backup?: boolean;
+    /** When the backup runs, as a cron schedule (daily at 03:17 by default, in the cluster's time zone). Default `17 3 * * *`. */
+    readonly backupSchedule?: pulumi.Input<string>;
+    /** How many backup files are kept, the newest; each successful backup removes the older ones. Default `7`. */
+    readonly backupKeep?: pulumi.Input<number>;
+    /** An existing PersistentVolumeClaim in the bus's namespace to write the backups to (the bus then makes none), for example one on storage outside the cluster's nodes. Default: a claim redis-backups of backupStorageSize, which the bus makes. */
+    readonly backupClaim?: pulumi.Input<string>;
+    /** The size of the backups' claim the bus makes: room for `backupKeep` files of the stream, each at most about twice the stream's memory. Default `2Gi`. */
+    readonly backupStorageSize?: pulumi.Input<string>;
     /** A redis_exporter sidecar on port 9121, as its own read-only ACL user: memory, AOF status, errors, and each stream group's length, lag, pending entries and consumers. Default `true`. */
     readonly metrics?: boolean;
     /** The exporter's image, pinned. Default `oliver006/redis_exporter:v1.74.0`. */
@@ -84,6 +94,8 @@ export interface BusArgs {
     readonly alertMemoryRatio?: pulumi.Input<number>;
     /** Alert when retention has not run for this many seconds. Default `300`. */
     readonly alertRetentionStaleSeconds?: pulumi.Input<number>;
+    /** With `backup`, alert when no backup has succeeded for this many seconds (26 hours: a daily schedule and two hours' grace). Default `93600`. */
+    readonly alertBackupStaleSeconds?: pulumi.Input<number>;
     /** The namespaces whose labelled pods may connect, a non-empty list. Default: the bus's own namespace and every namespace a service user runs in. */
     readonly clientNamespaces?: pulumi.Input<string>[];
 }

@@ -40,6 +40,7 @@ export function buildMonitoring(context: BuildContext): Monitoring | undefined {
         setting("alertPendingAgeSeconds"),
         setting("deadLetterDeliveries"),
         setting("deadLetterIdleSeconds"),
+        setting("alertBackupStaleSeconds"),
     ]);
     const groups = pulumi
         .all([namespace, setting("stream"), setting("deadLetters"), thresholds])
@@ -52,6 +53,7 @@ export function buildMonitoring(context: BuildContext): Monitoring | undefined {
                 pendingAgeSeconds,
                 deadLetterDeliveries,
                 deadLetterIdleSeconds,
+                backupStaleSeconds,
             ] = numbers;
             return [
                 {
@@ -68,6 +70,8 @@ export function buildMonitoring(context: BuildContext): Monitoring | undefined {
                         deadLetters: structure.retention && deadLetters,
                         deadLetterDeliveries,
                         deadLetterIdleSeconds,
+                        backup: structure.backup,
+                        backupStaleSeconds,
                     }),
                 },
             ];

@@ -19,6 +19,8 @@ export const OBJECT_NAMES = {
     data: "redis-data",
     networkPolicy: "redis",
     retention: "redis-retention",
+    backup: "redis-backup",
+    backups: "redis-backups",
     dashboard: "redis-dashboard",
 } as const;
 

@@ -6,11 +6,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RETENTION_USER } from "../render/acl";
-import { PASSWORD_KEY, restrictedContainerSecurity, restrictedPodSecurity } from "../render/pod-spec";
 import { DEAD_LETTER_SCRIPT } from "../render/dead-letter-script";
 import { RETENTION_SCRIPT, retentionRunner } from "../render/retention-script";
 import type { BuildContext } from "./context";
-import { BUS_LABELS, CLIENT_LABEL, OBJECT_NAMES, REDIS_NAME, secretNameFor } from "./object-names";
+import { buildClientCronJob } from "./client-job";
+import { BUS_LABELS, OBJECT_NAMES } from "./object-names";
 
 /** How long one run may take steps: the next run of an every-minute schedule must not find it still going. */
 const RUN_BUDGET_SECONDS = 45;
@@ -70,69 +70,20 @@ export function buildRetention(
         },
         childOptions,
     );
-    const labels = { ...BUS_LABELS, "app.kubernetes.io/component": "retention", app: `${REDIS_NAME}-retention` };
-    const cronJob = new k8s.batch.v1.CronJob(
-        `${name}-retention`,
+    const cronJob = buildClientCronJob(
+        context,
+        host,
         {
-            metadata: { name: OBJECT_NAMES.retention, namespace, labels },
-            spec: {
-                schedule: setting("retentionSchedule"),
-                concurrencyPolicy: "Forbid",
-                startingDeadlineSeconds: 120,
-                successfulJobsHistoryLimit: 1,
-                failedJobsHistoryLimit: 3,
-                jobTemplate: {
-                    spec: {
-                        backoffLimit: 0,
-                        activeDeadlineSeconds: RUN_BUDGET_SECONDS + 10,
-                        ttlSecondsAfterFinished: 600,
-                        template: {
-                            // The client label: the NetworkPolicy admits it to Redis.
-                            metadata: { labels: { ...labels, ...CLIENT_LABEL } },
-                            spec: {
-                                restartPolicy: "Never",
-                                automountServiceAccountToken: false,
-                                securityContext: restrictedPodSecurity(),
-                                containers: [
-                                    {
-                                        name: "retention",
-                                        image: setting("image"),
-                                        command: ["sh", `${SCRIPT_DIR}/run.sh`],
-                                        env: [
-                                            { name: "REDIS_HOST", value: host },
-                                            { name: "REDIS_PORT", value: setting("port").apply(String) },
-                                            { name: "REDIS_USERNAME", value: RETENTION_USER },
-                                            {
-                                                name: "REDISCLI_AUTH",
-                                                valueFrom: {
-                                                    secretKeyRef: {
-                                                        name: secretNameFor(RETENTION_USER),
-                                                        key: PASSWORD_KEY,
-                                                    },
-                                                },
-                                            },
-                                        ],
-                                        resources: {
-                                            requests: { cpu: "10m", memory: "16Mi" },
-                                            limits: { cpu: "100m", memory: "32Mi" },
-                                        },
-                                        securityContext: restrictedContainerSecurity(),
-                                        volumeMounts: [{ name: "scripts", mountPath: SCRIPT_DIR, readOnly: true }],
-                                    },
-                                ],
-                                volumes: [
-                                    {
-                                        name: "scripts",
-                                        configMap: { name: OBJECT_NAMES.retention, defaultMode: 0o444 },
-                                    },
-                                ],
-                            },
-                        },
-                    },
-                },
-            },
+            component: "retention",
+            objectName: OBJECT_NAMES.retention,
+            schedule: setting("retentionSchedule"),
+            user: RETENTION_USER,
+            deadlineSeconds: RUN_BUDGET_SECONDS + 10,
+            scriptsConfigMap: OBJECT_NAMES.retention,
+            scriptDir: SCRIPT_DIR,
+            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
         },
-        { ...childOptions, dependsOn: [scripts, secret] },
+        [scripts, secret],
     );
     return { scripts, cronJob };
 }

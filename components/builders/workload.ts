@@ -4,6 +4,7 @@ import { exporterKeyList, redisPodSpec } from "../render/pod-spec";
 import type { BuildContext } from "./context";
 import type { ConfigFiles } from "./config-files";
 import { METRICS_USER } from "../render/acl";
+import { BACKUP_STATUS_KEYS } from "../render/backup-script";
 import { DEAD_LETTER_STATUS_KEYS, deadLetterStreamOf } from "../render/dead-letter-script";
 import { RETENTION_STATUS_KEYS } from "../render/retention-script";
 import { BUS_LABELS, OBJECT_NAMES, REDIS_NAME, REDIS_SELECTOR, secretNameFor } from "./object-names";
@@ -55,6 +56,7 @@ export function buildDeployment(
                                   statusKeys: [
                                       ...Object.values(RETENTION_STATUS_KEYS),
                                       ...Object.values(DEAD_LETTER_STATUS_KEYS),
+                                      ...Object.values(BACKUP_STATUS_KEYS),
                                   ],
                               }
                             : undefined,

@@ -4,6 +4,7 @@
  * commands such as `client|setinfo` would stop 7.0 from starting).
  */
 import { createHash } from "crypto";
+import { BACKUP_KEY_PATTERN } from "./backup-script";
 import { DEAD_LETTER_CURSOR_KEY, DELIVERIES_TALLY_KEY } from "./dead-letter-script";
 
 /** The user the stream-groups provider and the probes connect as. */
@@ -81,6 +82,9 @@ export const PROBE_USER = "dsm-probe";
 /** The user the retention CronJob runs its script as. */
 export const RETENTION_USER = "dsm-retention" as const;
 
+/** The user the scheduled backup's CronJob reads the bus as. */
+export const BACKUP_USER = "dsm-backup" as const;
+
 /** The user the metrics exporter reads as. */
 export const METRICS_USER = "dsm-metrics" as const;
 
@@ -96,6 +100,7 @@ export const RESERVED_USERS: readonly string[] = [
     ADMIN_USER,
     PROBE_USER,
     RETENTION_USER,
+    BACKUP_USER,
     METRICS_USER,
     REPLICATION_USER,
     SENTINEL_USER,
@@ -159,6 +164,21 @@ export const SYSTEM_USER_COMMANDS = {
         // writes are allowed on their own keys only (SYSTEM_USER_SELECTORS).
         "xack",
     ],
+    /**
+     * The backup's steps (render/backup-script.ts): the scripts, and the reads they call. Its writes (its hold and
+     * status keys) are allowed on its own keys only (SYSTEM_USER_SELECTORS): it cannot change the bus.
+     */
+    [BACKUP_USER]: [
+        "ping",
+        "eval",
+        "time",
+        "exists",
+        "xinfo|stream",
+        "xinfo|groups",
+        "xinfo|consumers",
+        "xrange",
+        "xpending",
+    ],
     /** What redis_exporter reads with --check-single-streams, --check-single-keys and --config-command=- . */
     [METRICS_USER]: [
         "ping",
@@ -191,12 +211,14 @@ export type SystemUser = keyof typeof SYSTEM_USER_COMMANDS;
 /**
  * Commands a system user may run on some keys only, as ACL selectors (Redis 7): the retention user may append to a
  * dead-letter stream (`<stream>:dead`) and keep the dead-letter cursors and deliveries tally, but not append to the
- * bus's stream.
+ * bus's stream; the backup user may write its hold and status keys only.
  */
 export const SYSTEM_USER_SELECTORS: Readonly<Record<SystemUser, readonly string[]>> = {
     [RETENTION_USER]: [
         `(~${KEY_PATTERN}:dead ~${DEAD_LETTER_CURSOR_KEY} ~${DELIVERIES_TALLY_KEY} +xadd +hget +hset +hdel)`,
     ],
+    // EVAL needs every access to the keys it is given (the stream among them), which the commands above then confine.
+    [BACKUP_USER]: [`(~${BACKUP_KEY_PATTERN} +get +set +pexpire +del)`],
     [METRICS_USER]: [],
 };
 

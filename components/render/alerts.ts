@@ -1,9 +1,10 @@
 /**
  * The bus's alerts, as Prometheus rules over redis_exporter's series (v1.74): a group falling behind, entries held
  * unacknowledged too long, memory near maxmemory, AOF write errors, writes refused, retention not running or held by a
- * group, Redis down or its series gone, dead letters. Pure: one definition for the PrometheusRule and for
+ * group, Redis down or its series gone, dead letters, a backup failed or stale. Pure: one definition for the PrometheusRule and for
  * `promtool test rules`.
  */
+import { BACKUP_STATUS_KEYS } from "./backup-script";
 import { DEAD_LETTER_STATUS_KEYS, deadLetterStreamOf } from "./dead-letter-script";
 import { RETENTION_STATUS_KEYS } from "./retention-script";
 
@@ -25,6 +26,9 @@ export interface AlertSettings {
     readonly deadLetters: boolean;
     readonly deadLetterDeliveries: number;
     readonly deadLetterIdleSeconds: number;
+    /** Whether the scheduled backup runs, so that its alerts exist. */
+    readonly backup: boolean;
+    readonly backupStaleSeconds: number;
 }
 
 export interface AlertRule {
@@ -170,8 +174,42 @@ function ruleTexts(s: AlertSettings): RuleText[] {
             },
         },
     ];
-    if (!s.retention) return rules;
-    return [...rules, ...retentionRules(s, key, text), ...(s.deadLetters ? deadLetterRules(s, key, text, dead) : [])];
+    return [
+        ...rules,
+        ...(s.retention ? retentionRules(s, key, text) : []),
+        ...(s.retention && s.deadLetters ? deadLetterRules(s, key, text, dead) : []),
+        ...(s.backup ? backupRules(s, key) : []),
+    ];
+}
+
+/** The scheduled backup's alerts, over the status keys each run writes (render/backup-script.ts). */
+function backupRules(s: AlertSettings, key: KeySeries): RuleText[] {
+    const success = key(BACKUP_STATUS_KEYS.lastSuccess);
+    const failure = key(BACKUP_STATUS_KEYS.lastFailure);
+    return [
+        {
+            alert: "DsmRedisBackupFailed",
+            // The newest run failed: its failure is later than the last success, or there has been no success.
+            expr: `${failure} > ignoring(key) ${success} or (${failure} unless ignoring(key) ${success})`,
+            for: "0m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "The newest scheduled backup failed",
+                description:
+                    "The last run of the CronJob redis-backup failed, and nothing was kept of it; the backups before it are still there. Its Job's log says why (kubectl logs -n {{ $labels.namespace }} job/<the failed job>): the volume full, or Redis refusing a step.",
+            },
+        },
+        {
+            alert: "DsmRedisBackupStale",
+            expr: `time() - ${success} > ${s.backupStaleSeconds} or absent(${success})`,
+            for: "10m",
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "No backup has succeeded recently",
+                description: `No scheduled backup has succeeded for over ${s.backupStaleSeconds} s, or none ever has (a new bus, until its first backup): a lost volume would lose the events since. Check the CronJob redis-backup and its Jobs, or start one now (kubectl create job -n ${s.namespace} --from=cronjob/redis-backup redis-backup-now).`,
+            },
+        },
+    ];
 }
 
 type KeySeries = (name: string) => string;

@@ -66,6 +66,11 @@ describe("readConfig", () => {
             deadLetterDeliveries: String(d.deadLetterDeliveries),
             deadLetterIdleSeconds: String(d.deadLetterIdleSeconds),
             deadLetterMaxEntries: String(d.deadLetterMaxEntries),
+            backup: String(d.backup),
+            backupSchedule: d.backupSchedule,
+            backupKeep: String(d.backupKeep),
+            backupClaim: "(a claim redis-backups of backupStorageSize, which the bus makes)",
+            backupStorageSize: d.backupStorageSize,
             metrics: String(d.metrics),
             metricsImage: d.metricsImage,
             monitoring: String(d.monitoring),
@@ -75,6 +80,7 @@ describe("readConfig", () => {
             alertPendingAgeSeconds: String(d.alertPendingAgeSeconds),
             alertMemoryRatio: String(d.alertMemoryRatio),
             alertRetentionStaleSeconds: String(d.alertRetentionStaleSeconds),
+            alertBackupStaleSeconds: String(d.alertBackupStaleSeconds),
         };
         assert.deepStrictEqual(Object.fromEntries(CONFIG_KEYS.map((k) => [k.key, k.default])), byKey);
     });

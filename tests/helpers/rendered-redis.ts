@@ -5,7 +5,8 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import Redis from "ioredis";
-import { RETENTION_USER } from "../../components/render/acl";
+import { BACKUP_USER, RETENTION_USER } from "../../components/render/acl";
+import { BackupJob } from "../../testbed/backup-job";
 import { streamGroupsProvider } from "../../components/stream-groups/provider";
 import { RetentionJob } from "../../testbed/bus-traffic";
 import { ProgramRun, named, only, runProgram } from "./program";
@@ -25,6 +26,8 @@ export interface RenderedRedis {
     connect(user: string, password?: string): Promise<Redis>;
     /** The retention CronJob's rendered run.sh and scripts, run here as the retention user. */
     retentionJob(): RetentionJob;
+    /** The backup CronJob's rendered run.sh and scripts, run here as the backup user, writing to `backupDir`. */
+    backupJob(backupDir: string): BackupJob;
     /** Stops the server and closes every client. */
     stop(): Promise<void>;
 }
@@ -48,7 +51,7 @@ export async function startRenderedRedis(
     const restarted = RedisServer.prepare({ config: redisConf.split("\n"), aclFile });
     await restarted.start();
     const clients: Redis[] = [];
-    const jobs: RetentionJob[] = [];
+    const jobs: Array<RetentionJob | BackupJob> = [];
     const container = only(run, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0];
     return {
         server: restarted,
@@ -82,6 +85,21 @@ export async function startRenderedRedis(
                 username: RETENTION_USER,
                 password: passwords[RETENTION_USER],
             });
+            jobs.push(job);
+            return job;
+        },
+        backupJob(backupDir: string) {
+            const scripts = named(run, "kubernetes:core/v1:ConfigMap", "redis-backup").inputs.data;
+            const job = BackupJob.prepare(
+                scripts,
+                {
+                    host: "127.0.0.1",
+                    port: restarted.port,
+                    username: BACKUP_USER,
+                    password: passwords[BACKUP_USER],
+                },
+                backupDir,
+            );
             jobs.push(job);
             return job;
         },

@@ -30,6 +30,8 @@ export function ruleGroups(overrides: Partial<AlertSettings> = {}): RuleGroups {
         deadLetters: d.retention && d.deadLetters,
         deadLetterDeliveries: d.deadLetterDeliveries,
         deadLetterIdleSeconds: d.deadLetterIdleSeconds,
+        backup: d.backup,
+        backupStaleSeconds: d.alertBackupStaleSeconds,
         ...overrides,
     };
     return [{ name: "dsm-redis", rules: alertRules(settings) }];
@@ -50,6 +52,22 @@ export const text = (key: string, value: string, minutes: number): InputSeries =
 /** Every alert links README's section on the alerts, written out here so that a wrong link fails. */
 export const RUNBOOK = { runbook_url: "https://github.com/dsm-platform/dsm-redis/blob/main/README.md#alerts" };
 const DEAD = `${BUS},stream="dsm:events:dead"`;
+
+const BACKUP_FAILED = {
+    exp_labels: { ...BUS_LABELS, key: "dsm:backup:last-failure", severity: "warning" as const },
+    exp_annotations: {
+        ...RUNBOOK,
+        summary: "The newest scheduled backup failed",
+        description:
+            "The last run of the CronJob redis-backup failed, and nothing was kept of it; the backups before it are still there. Its Job's log says why (kubectl logs -n dsm job/<the failed job>): the volume full, or Redis refusing a step.",
+    },
+};
+const BACKUP_STALE = {
+    ...RUNBOOK,
+    summary: "No backup has succeeded recently",
+    description:
+        "No scheduled backup has succeeded for over 93600 s, or none ever has (a new bus, until its first backup): a lost volume would lose the events since. Check the CronJob redis-backup and its Jobs, or start one now (kubectl create job -n dsm --from=cronjob/redis-backup redis-backup-now).",
+};
 
 /** Per alert: cases where it must fire (with what it says) and where it must not. */
 export const CASES: Record<string, AlertCase[]> = {
@@ -424,6 +442,70 @@ export const CASES: Record<string, AlertCase[]> = {
             input_series: [series(`redis_key_value{${BUS},key="dsm:retention:last-run"}`, "0+60x20")],
             alertname: "DsmRedisRetentionNotRunning",
             eval_time: "20m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisBackupFailed: [
+        {
+            name: "the backup succeeded at 0 s, and the run at 3 minutes failed",
+            input_series: [
+                series(`redis_key_value{${BUS},key="dsm:backup:last-success"}`, "0x10"),
+                series(`redis_key_value{${BUS},key="dsm:backup:last-failure"}`, "_x3 180x7"),
+            ],
+            alertname: "DsmRedisBackupFailed",
+            eval_time: "5m",
+            exp_alerts: [BACKUP_FAILED],
+        },
+        {
+            name: "no backup has ever succeeded, and one failed",
+            input_series: [series(`redis_key_value{${BUS},key="dsm:backup:last-failure"}`, "60x10")],
+            alertname: "DsmRedisBackupFailed",
+            eval_time: "5m",
+            exp_alerts: [BACKUP_FAILED],
+        },
+        {
+            name: "quiet: a failure, then a success after it; no failure at all; another namespace's failure",
+            input_series: [
+                series(`redis_key_value{${BUS},key="dsm:backup:last-failure"}`, "60x10"),
+                series(`redis_key_value{${BUS},key="dsm:backup:last-success"}`, "0x3 240x7"),
+                series(`redis_key_value{namespace="other",db="db0",key="dsm:backup:last-failure"}`, "_x3 180x7"),
+                series(`redis_key_value{namespace="other",db="db0",key="dsm:backup:last-success"}`, "0x10"),
+            ],
+            alertname: "DsmRedisBackupFailed",
+            eval_time: "9m",
+            exp_alerts: [],
+        },
+    ],
+    DsmRedisBackupStale: [
+        {
+            name: "the last backup succeeded at 0 s, and it is now 27 hours later",
+            input_series: [series(`redis_key_value{${BUS},key="dsm:backup:last-success"}`, "0x1620")],
+            alertname: "DsmRedisBackupStale",
+            eval_time: "1620m",
+            exp_alerts: [
+                {
+                    exp_labels: { ...BUS_LABELS, key: "dsm:backup:last-success", severity: "warning" },
+                    exp_annotations: BACKUP_STALE,
+                },
+            ],
+        },
+        {
+            name: "no backup has ever succeeded: no series at all",
+            input_series: [series(`redis_up{${BUS}}`, "1x20")],
+            alertname: "DsmRedisBackupStale",
+            eval_time: "20m",
+            exp_alerts: [
+                {
+                    exp_labels: { namespace: "dsm", key: "dsm:backup:last-success", severity: "warning" },
+                    exp_annotations: BACKUP_STALE,
+                },
+            ],
+        },
+        {
+            name: "quiet: 25 hours after the last success, under the 26-hour bound",
+            input_series: [series(`redis_key_value{${BUS},key="dsm:backup:last-success"}`, "0x1500")],
+            alertname: "DsmRedisBackupStale",
+            eval_time: "1500m",
             exp_alerts: [],
         },
     ],

@@ -9,6 +9,7 @@ import { testRules } from "./promtool";
 
 /** The alerts over the keys each retention run records, and those over what its dead-letter steps record. */
 const RETENTION_ALERTS = ["DsmRedisRetentionNotRunning", "DsmRedisRetentionBlocked", "DsmRedisPendingTooOld"];
+const BACKUP_ALERTS = ["DsmRedisBackupFailed", "DsmRedisBackupStale"];
 const DEAD_LETTER_ALERTS = [
     "DsmRedisDeadLetters",
     "DsmRedisDeadLettersGrowing",
@@ -19,9 +20,11 @@ const DEAD_LETTER_ALERTS = [
 describe("the alert rules under promtool test rules", function () {
     this.timeout(600_000);
     // Rendered in each test, not once per file: a mutation tester switches mutants between tests.
+    // With the scheduled backup, which is off by default, so that every alert is rendered.
+    const every = { backup: true } as const;
     let groups: ReturnType<typeof ruleGroups>;
     beforeEach(() => {
-        groups = ruleGroups();
+        groups = ruleGroups(every);
     });
 
     it("renders exactly the alerts these cases cover", () => {
@@ -49,7 +52,7 @@ describe("the alert rules under promtool test rules", function () {
     });
 
     it("without retention, has none of the alerts over what its runs record", () => {
-        const rules = ruleGroups({ retention: false })[0].rules.map((r) => r.alert);
+        const rules = ruleGroups({ ...every, retention: false })[0].rules.map((r) => r.alert);
         const recorded = [...RETENTION_ALERTS, ...DEAD_LETTER_ALERTS];
         assert.deepStrictEqual(
             rules,
@@ -58,11 +61,24 @@ describe("the alert rules under promtool test rules", function () {
     });
 
     it("without dead letters, has none of the dead-letter alerts", () => {
-        const rules = ruleGroups({ deadLetters: false })[0].rules.map((r) => r.alert);
+        const rules = ruleGroups({ ...every, deadLetters: false })[0].rules.map((r) => r.alert);
         assert.deepStrictEqual(
             rules,
             groups[0].rules.map((r) => r.alert).filter((a) => !DEAD_LETTER_ALERTS.includes(a)),
         );
+    });
+
+    it("without the scheduled backup, has none of the backup alerts", () => {
+        const rules = ruleGroups({ ...every, backup: false })[0].rules.map((r) => r.alert);
+        assert.deepStrictEqual(
+            rules,
+            groups[0].rules.map((r) => r.alert).filter((a) => !BACKUP_ALERTS.includes(a)),
+        );
+    });
+
+    it("takes the backup's staleness bound from the settings", () => {
+        const [, , quiet] = CASES.DsmRedisBackupStale;
+        assert.strictEqual(testRules(ruleGroups({ ...every, backupStaleSeconds: 3600 }), [quiet]).ok, false);
     });
 
     it("waits for an entry at the delivery threshold to have been idle long enough to move, and a quarter hour more", () => {

@@ -3,6 +3,9 @@
  * `npm run test:metrics`.
  */
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { GroupReader, publish } from "../../testbed/bus-traffic";
 import type { RedisExporter, Sample } from "../../testbed/redis-exporter";
 import { named, runProgram } from "../helpers/program";
@@ -218,6 +221,40 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
         } finally {
             await exporter?.stop();
             await redis.stop();
+        }
+    });
+
+    it("a scheduled backup that failed fires DsmRedisBackupFailed and, with none good yet, Stale; the next good run quiets both", async () => {
+        const config = { backup: "true" };
+        const redis = await startRenderedRedis(config);
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), "dsm-backups-"));
+        let exporter: RedisExporter | undefined;
+        try {
+            const groups = await renderedRuleGroups(config);
+            await redis.provision(["sprint-service"]);
+            await publish(await redis.connect("sprint-service"), STREAM, 3, ["type", "TASK_UPDATED"]);
+            const reader = new GroupReader(await redis.connect("sprint-service"), STREAM, "sprint-service");
+            await reader.read();
+            await reader.acknowledge();
+            await redis.retentionJob().run();
+            // The rendered backup Job fails: its stream is away for the run.
+            const admin = await redis.connect("dsm-admin");
+            const job = redis.backupJob(folder);
+            await admin.rename(STREAM, "dsm:away");
+            await assert.rejects(job.run(), /there is no stream/);
+            await admin.rename("dsm:away", STREAM);
+            exporter = await startSidecarExporter(redis);
+            expectOnly(groups, "backup failed", asInput(await exporter.scrape(), 40), {
+                DsmRedisBackupFailed: firingAs("DsmRedisBackupFailed", []),
+                DsmRedisBackupStale: CASES.DsmRedisBackupStale[1].exp_alerts,
+            });
+
+            await job.run();
+            expectOnly(groups, "backup good again", asInput(await exporter.scrape(), 40), {});
+        } finally {
+            await exporter?.stop();
+            await redis.stop();
+            fs.rmSync(folder, { recursive: true, force: true });
         }
     });
 });

@@ -22,6 +22,8 @@ const WHOLE: Array<[string, number, number]> = [
     ["deadLetterDeliveries", 2, 1000],
     ["deadLetterIdleSeconds", 1, 30 * 86400],
     ["deadLetterMaxEntries", 1, 1e8],
+    ["backupKeep", 1, 1000],
+    ["alertBackupStaleSeconds", 600, 90 * 86400],
 ];
 const BOOLEANS = [
     "createNamespace",
@@ -32,6 +34,7 @@ const BOOLEANS = [
     "retention",
     "retentionTrimUnacknowledged",
     "deadLetters",
+    "backup",
     "metrics",
     "monitoring",
 ];
