@@ -106,12 +106,14 @@ export const BACKUP_PENDING_SCRIPT = `#!lua flags=allow-oom
 -- ARGV: token, lease ms, group, after ('-': from the start), count, the group's position at the cut.
 ${HOLD_CHECK}
 local start = ARGV[4] == '-' and '-' or ('(' .. ARGV[4])
+-- The clock first: XPENDING counts idle times from the time the script started, and TIME reads the clock as it is
+-- called, so a TIME after a long XPENDING would put every delivery that much later.
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 -- Up to the group's position at the cut, not the cut: an entry it was delivered after the cut is not pending at it.
 local ok, rows = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[3], start, ARGV[6], ARGV[5])
 -- A group destroyed after the cut: the file keeps it as it was at the cut, without pending entries.
 if not ok then return {0, '', '[]'} end
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local page = {}
 for i, row in ipairs(rows) do
   -- ID, consumer, when last delivered (ms since the epoch), deliveries.

@@ -471,11 +471,21 @@ export function snapshotDifferences(a: StreamSnapshot, b: StreamSnapshot): strin
         if (JSON.stringify(x) !== JSON.stringify(y))
             differences.push(`${what}: ${JSON.stringify(x)} != ${JSON.stringify(y)}`);
     };
+    // A long list is told by its first difference, not printed whole.
+    const sameList = (what: string, x: readonly unknown[], y: readonly unknown[]) => {
+        const at = Array.from({ length: Math.max(x.length, y.length) }, (_, i) => i).find(
+            (i) => JSON.stringify(x[i]) !== JSON.stringify(y[i]),
+        );
+        if (at === undefined) return;
+        differences.push(
+            `${what}: ${x.length} != ${y.length} items, the first difference at ${at}: ${JSON.stringify(x[at]) ?? "none"} != ${JSON.stringify(y[at]) ?? "none"}`,
+        );
+    };
     same("length", a.length, b.length);
     same("last-generated-id", a.lastGeneratedId, b.lastGeneratedId);
     same("entries-added", a.entriesAdded, b.entriesAdded);
     same("max-deleted-entry-id", a.maxDeletedEntryId, b.maxDeletedEntryId);
-    same("entries", a.entries, b.entries);
+    sameList("entries", a.entries, b.entries);
     same("groups", a.groups.map((g) => g.name).sort(), b.groups.map((g) => g.name).sort());
     for (const group of a.groups) {
         const other = b.groups.find((g) => g.name === group.name);
@@ -491,7 +501,7 @@ export function snapshotDifferences(a: StreamSnapshot, b: StreamSnapshot): strin
                     ? { ...p, deliveryTime: to[i].deliveryTime }
                     : p,
             );
-        same(`group ${group.name} pending`, closeTo(group.pending, other.pending), other.pending);
+        sameList(`group ${group.name} pending`, closeTo(group.pending, other.pending), other.pending);
     }
     return differences;
 }

@@ -4,8 +4,9 @@
  * pod's status, as the kubelet does, so that the Job controller marks the Job complete or failed by what really ran.
  *
  * There are no images and no mount namespaces here, so three things stand in for them:
- * - **Mounts.** Each ConfigMap and Secret volume is written to a folder of the pod's, and every mention of a mount
- *   path in the command, its arguments and the mounted text files is rewritten to that folder.
+ * - **Mounts.** Each ConfigMap and Secret volume is written to a folder of the pod's, a claim's volume is the folder
+ *   of its PersistentVolume, and every mention of a mount path in the command, its arguments and the mounted text
+ *   files is rewritten to that folder.
  * - **The image's programs.** The command runs with this machine's PATH: `sh` and Debian's `redis-cli`.
  * - **Cluster DNS and the Service.** An environment value that names a Service in front of the running Redis
  *   (`redis`, `redis.<ns>`, `redis.<ns>.svc`, `redis.<ns>.svc.cluster.local`) becomes 127.0.0.1, and one that is
@@ -153,7 +154,11 @@ export class JobRunner {
         const files: string[] = [];
         for (const mount of container.volumeMounts ?? []) {
             const volume = pod.spec?.volumes?.find((v) => v.name === mount.name);
-            const folder = path.join(podDir, "volumes", mount.name);
+            // A claim's volume is the folder its PersistentVolume names (node-agent.ts binds them), shared by the
+            // pods that mount it, as a volume is; the others are the pod's own.
+            const folder = volume?.persistentVolumeClaim
+                ? await this.claimFolder(namespace, volume.persistentVolumeClaim.claimName)
+                : path.join(podDir, "volumes", mount.name);
             fs.mkdirSync(folder, { recursive: true });
             mounts.set(mount.mountPath, folder);
             let data: Record<string, Buffer> = {};
@@ -177,6 +182,17 @@ export class JobRunner {
         // A script names its neighbours by their mount path (run.sh: --eval /retention/trim.lua).
         for (const file of files) fs.writeFileSync(file, localizePaths(fs.readFileSync(file, "utf8"), mounts));
         return mounts;
+    }
+
+    /** The folder of a claim's PersistentVolume (a hostPath here). */
+    private async claimFolder(namespace: string, claimName: string): Promise<string> {
+        const claim = await this.core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace });
+        const volume = claim.spec?.volumeName
+            ? await this.core.readPersistentVolume({ name: claim.spec.volumeName })
+            : undefined;
+        const folder = volume?.spec?.hostPath?.path;
+        if (folder === undefined) throw new Error(`claim ${namespace}/${claimName} is not bound to a volume here`);
+        return folder;
     }
 
     /** The container's environment, its Secret and ConfigMap references resolved, the Service routed here. */

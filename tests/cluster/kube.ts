@@ -70,6 +70,11 @@ export const EVERY_KEY = {
     deadLetterDeliveries: "10",
     deadLetterIdleSeconds: "1800",
     deadLetterMaxEntries: "5000",
+    backup: "true",
+    backupSchedule: "0 */6 * * *",
+    backupKeep: "3",
+    backupClaim: "dsm-backups",
+    backupStorageSize: "3Gi",
     metrics: "true",
     metricsImage: `oliver006/redis_exporter:v1.74.0@sha256:${"e".repeat(64)}`,
     monitoring: "true",
@@ -79,6 +84,7 @@ export const EVERY_KEY = {
     alertPendingAgeSeconds: "7200",
     alertMemoryRatio: "0.9",
     alertRetentionStaleSeconds: "600",
+    alertBackupStaleSeconds: "30000",
 };
 
 /** Keys EVERY_KEY leaves out: they choose resource options (protect, retainOnDelete), not objects. */

@@ -5,14 +5,21 @@
  * right check; and what Kubernetes forbids changing is refused by the API server.
  */
 import * as assert from "assert";
+import * as fs from "fs";
 import Redis from "ioredis";
+import * as path from "path";
+import { BACKUP_USER } from "../../components/render/acl";
+import { BACKUP_STATUS_KEYS } from "../../components/render/backup-script";
+import { readBackup, restoreSnapshot, snapshotDifferences, takeSnapshot } from "../../ops/lib/backup-file";
+import { RedisServer } from "../../testbed/redis-server";
+import { only, runProgram } from "../../ops/lib/mock-program";
 import { streamGroupsProvider } from "../../components/stream-groups/provider";
 import { StreamGroupsInputs } from "../../components/stream-groups/inputs";
 import { kubectl } from "../../testbed/cluster/local-cluster";
 import { verifyBus } from "../../ops/lib/verify-checks";
 import { apply, refusal } from "./kube";
 import { localCluster } from "./hooks";
-import { Manifest, programManifests } from "./manifests";
+import { Manifest, manifestsOf, programManifests } from "./manifests";
 
 const k = (...args: string[]) => kubectl(localCluster(), args);
 
@@ -148,6 +155,65 @@ describe("the bus on the real control plane", () => {
             const terminated = pod.status.containerStatuses[0].state.terminated;
             assert.notStrictEqual(terminated.exitCode, 0);
             assert.match(String(terminated.message), /WRONGPASS|NOAUTH|AUTH failed/);
+        });
+    });
+
+    describe("the scheduled backup, run by a Job of the rendered CronJob, and restored", function () {
+        this.timeout(120_000);
+        let client: Redis;
+        before(async () => {
+            client = direct();
+            await client.connect();
+        });
+        const group = "backup-drill";
+        after(async () => {
+            await client.xgroup("DESTROY", "dsm:events", group);
+            client.disconnect();
+        });
+
+        it("writes a file to its claim that restores into a second server as the bus was at the cut", async () => {
+            // The bus with `backup` on, as `pulumi up` makes it: its objects applied, and its new user set on the
+            // running server by the provisioning (RedisAclUsers), here as that resource's inputs say.
+            const run = await runProgram({ backup: "true" });
+            apply(manifestsOf(run));
+            const { users } = only(run, "pulumi-nodejs:dynamic/dsm:RedisAclUsers").inputs as unknown as {
+                users: Array<{ user: string; rules: string[] }>;
+            };
+            const backupUser = users.find((u) => u.user === BACKUP_USER);
+            await client.call("ACL", "SETUSER", BACKUP_USER, "reset", ...(backupUser?.rules ?? []));
+
+            await client.xgroup("CREATE", "dsm:events", group, "0", "MKSTREAM");
+            for (let i = 0; i < 1200; i++)
+                await client.xadd("dsm:events", "*", "type", "SprintStarted", "n", String(i));
+            await client.xreadgroup("GROUP", group, "worker-1", "COUNT", 1100, "STREAMS", "dsm:events", ">");
+            k("create", "job", "backup-now", "--from=cronjob/redis-backup", "-n", "dsm");
+            k("wait", "--for=condition=complete", "job/backup-now", "-n", "dsm", "--timeout=90s");
+            const atCut = (await takeSnapshot(client, "dsm:events"))!;
+
+            // The newest file in the claim's volume, where the Job wrote it.
+            const volume = k("get", "pvc", "redis-backups", "-n", "dsm", "-o", "jsonpath={.spec.volumeName}");
+            const folder = k("get", "pv", volume, "-o", "jsonpath={.spec.hostPath.path}");
+            const [newest] = fs
+                .readdirSync(folder)
+                .filter((name) => name.endsWith(".backup"))
+                .map((name) => path.join(folder, name))
+                .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+            const backup = readBackup(fs.readFileSync(newest, "utf8"), newest);
+            assert.deepStrictEqual(snapshotDifferences(backup.snapshot, atCut), []);
+            assert.ok(backup.snapshot.groups.find((g) => g.name === group)!.pending.length === 1100);
+
+            const second = await RedisServer.prepareOnFreePort();
+            await second.start();
+            try {
+                const target = new Redis({ port: second.port, lazyConnect: true });
+                await target.connect();
+                await restoreSnapshot(target, backup.snapshot, { force: false });
+                assert.deepStrictEqual(snapshotDifferences((await takeSnapshot(target, "dsm:events"))!, atCut), []);
+                target.disconnect();
+            } finally {
+                await second.destroy();
+            }
+            assert.ok(Number(await client.get(BACKUP_STATUS_KEYS.lastSuccess)) > 0, "its success recorded");
         });
     });
 

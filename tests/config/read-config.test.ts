@@ -183,6 +183,12 @@ describe("readConfig", () => {
         ["a storage size in bytes-with-B", { storageSize: "10GB" }, "dsm-redis:storageSize", /unknown suffix "GB"/],
         ["a bad storage class", { storageClass: "Fast_SSD" }, "dsm-redis:storageClass", /not a StorageClass name/],
         [
+            "a bad backup claim",
+            { backupClaim: "Backups" },
+            "dsm-redis:backupClaim",
+            /^"Backups" is not a PersistentVolumeClaim name \(a DNS-1123 subdomain\); expected e\.g\. "dsm-backups", or unset for a claim of the bus's own$/,
+        ],
+        [
             "an unknown fsync policy",
             { appendfsync: "no" },
             "dsm-redis:appendfsync",

@@ -2,6 +2,7 @@
 import * as assert from "assert";
 import {
     ADMIN_USER,
+    BACKUP_USER,
     DEFAULT_SERVICE_USERS,
     METRICS_USER,
     RETENTION_USER,
@@ -37,6 +38,17 @@ describe("the ACL renderer", () => {
         );
         assert.ok(!file.includes("-password"), "a plaintext password");
         for (const user of ALL) assert.ok(file.includes(`#${sha256Hex(`${user}-password`)}`), user);
+    });
+
+    it("writes the backup user's line whole: reads only, and writes its own dsm:backup:* keys only", () => {
+        const given = hashes([...ALL, BACKUP_USER]);
+        const line = renderAclFile(USERS, given, [BACKUP_USER])
+            .split("\n")
+            .find((l) => l.startsWith(`user ${BACKUP_USER} `));
+        assert.strictEqual(
+            line,
+            `user ${BACKUP_USER} on #${given[BACKUP_USER]} ~dsm:* resetchannels -@all +ping +eval +time +exists +xinfo|stream +xinfo|groups +xinfo|consumers +xrange +xpending (~dsm:backup:* +get +set +pexpire +del)`,
+        );
     });
 
     it("writes each system user's line whole: on, its hash, dsm:* keys only, and only its commands", () => {
