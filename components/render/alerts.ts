@@ -186,11 +186,13 @@ function ruleTexts(s: AlertSettings): RuleText[] {
 function backupRules(s: AlertSettings, key: KeySeries): RuleText[] {
     const success = key(BACKUP_STATUS_KEYS.lastSuccess);
     const failure = key(BACKUP_STATUS_KEYS.lastFailure);
+    // Without the key label, so that both ways of firing give the alert the same labels.
+    const keyless = (series: string) => `max without (key) (${series})`;
     return [
         {
             alert: "DsmRedisBackupFailed",
             // The newest run failed: its failure is later than the last success, or there has been no success.
-            expr: `${failure} > ignoring(key) ${success} or (${failure} unless ignoring(key) ${success})`,
+            expr: `${keyless(failure)} > ${keyless(success)} or ${keyless(failure)} unless ${keyless(success)}`,
             for: "0m",
             labels: { severity: "warning" },
             annotations: {

@@ -54,7 +54,7 @@ export const RUNBOOK = { runbook_url: "https://github.com/dsm-platform/dsm-redis
 const DEAD = `${BUS},stream="dsm:events:dead"`;
 
 const BACKUP_FAILED = {
-    exp_labels: { ...BUS_LABELS, key: "dsm:backup:last-failure", severity: "warning" as const },
+    exp_labels: { ...BUS_LABELS, severity: "warning" as const },
     exp_annotations: {
         ...RUNBOOK,
         summary: "The newest scheduled backup failed",
