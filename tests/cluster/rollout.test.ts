@@ -215,6 +215,30 @@ describe("the bus on the real control plane", () => {
             }
             assert.ok(Number(await client.get(BACKUP_STATUS_KEYS.lastSuccess)) > 0, "its success recorded");
         });
+
+        it("admits README's pod that reads the backups' claim, read-only, under the restricted profile", () => {
+            const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+            const block = readme
+                .split("<!-- kubectl-run backup-reader: start")[1]
+                ?.split("<!-- kubectl-run backup-reader: end")[0];
+            const overrides = /--overrides='([^']+)'/.exec(block ?? "")?.[1];
+            assert.ok(overrides !== undefined, "README has the backup reader between its markers");
+            k(
+                "run",
+                "backup-reader",
+                "-n",
+                "dsm",
+                "--restart=Never",
+                "--image=redis:7.2-alpine",
+                `--overrides=${overrides}`,
+            );
+            const pod = JSON.parse(k("get", "pod", "backup-reader", "-n", "dsm", "-o", "json"));
+            assert.deepStrictEqual(pod.spec.volumes[0].persistentVolumeClaim, {
+                claimName: "redis-backups",
+                readOnly: true,
+            });
+            k("delete", "pod", "backup-reader", "-n", "dsm", "--wait=false");
+        });
     });
 
     describe("the stream-groups provider, through a real port-forward", function () {
