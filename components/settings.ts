@@ -256,7 +256,7 @@ export const SETTINGS: readonly Setting[] = [
         structural: true,
         description:
             "Delete the data volume (every event) and the namespace that holds it on destroy. By default both are kept (Pulumi's `retainOnDelete`), and a later deploy adopts them with every event.",
-        readBy: ["components/dsm-redis.ts", `${B}storage.ts`, `${B}backup-cronjob.ts`],
+        readBy: ["components/dsm-redis.ts", `${B}storage.ts`],
     },
     {
         key: "protect",
@@ -330,7 +330,7 @@ export const SETTINGS: readonly Setting[] = [
         whenUnset: "the cluster's default class",
         description: "The StorageClass of the data volume, and of the backups' when the bus makes it.",
         judge: storageClassProblem,
-        readBy: [`${B}storage.ts`, `${B}backup-cronjob.ts`],
+        readBy: [`${B}storage.ts`],
         examples: ["standard", "fast.ssd"],
         refused: ["Fast SSD", "x."],
     },

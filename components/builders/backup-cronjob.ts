@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_USER } from "../render/acl";
 import { BACKUP_SCRIPT_FILES, backupRunner } from "../render/backup-script";
 import { buildClientCronJob } from "./client-job";
+import { keptClaim } from "./storage";
 import type { BuildContext } from "./context";
 import { BUS_LABELS, OBJECT_NAMES } from "./object-names";
 
@@ -50,25 +51,7 @@ export function buildBackup(
     );
     const claim =
         structure.backupClaim === undefined
-            ? new k8s.core.v1.PersistentVolumeClaim(
-                  `${name}-backups`,
-                  {
-                      metadata: {
-                          name: OBJECT_NAMES.backups,
-                          namespace,
-                          labels: BUS_LABELS,
-                          // As the data claim: with WaitForFirstConsumer it binds only when the first Job runs.
-                          annotations: { "pulumi.com/skipAwait": "true" },
-                      },
-                      spec: {
-                          accessModes: ["ReadWriteOnce"],
-                          storageClassName: setting("storageClass"),
-                          resources: { requests: { storage: setting("backupStorageSize") } },
-                      },
-                  },
-                  // Kept on destroy unless deleteDataOnDestroy, as the data: it is what a lost bus comes back from.
-                  { ...childOptions, retainOnDelete: !structure.deleteDataOnDestroy },
-              )
+            ? keptClaim(context, `${name}-backups`, OBJECT_NAMES.backups, setting("backupStorageSize"))
             : undefined;
     const cronJob = buildClientCronJob(
         context,

@@ -5,7 +5,7 @@ import { BUS_LABELS, OBJECT_NAMES } from "./object-names";
 
 /** The data volume for the AOF, or undefined (and a warning) when persistence is off. */
 export function buildDataClaim(context: BuildContext): k8s.core.v1.PersistentVolumeClaim | undefined {
-    const { name, setting, structure, namespace, childOptions } = context;
+    const { name, setting, structure, childOptions } = context;
     if (!structure.persistence) {
         pulumi.log.warn(
             "persistence is off: Redis keeps the stream in an emptyDir, and every event is lost when the pod restarts. Use this only for throwaway stacks.",
@@ -13,24 +13,37 @@ export function buildDataClaim(context: BuildContext): k8s.core.v1.PersistentVol
         );
         return undefined;
     }
+    return keptClaim(context, `${name}-data`, OBJECT_NAMES.data, setting("storageSize"));
+}
+
+/**
+ * A ReadWriteOnce claim of the bus's StorageClass, kept on destroy unless deleteDataOnDestroy: the data volume, and
+ * the backups' (they are what a lost bus comes back from).
+ */
+export function keptClaim(
+    context: BuildContext,
+    resourceName: string,
+    objectName: string,
+    size: pulumi.Input<string>,
+): k8s.core.v1.PersistentVolumeClaim {
+    const { setting, structure, namespace, childOptions } = context;
     return new k8s.core.v1.PersistentVolumeClaim(
-        `${name}-data`,
+        resourceName,
         {
             metadata: {
-                name: OBJECT_NAMES.data,
+                name: objectName,
                 namespace,
                 labels: BUS_LABELS,
-                // With a WaitForFirstConsumer StorageClass the claim binds only once the pod exists; waiting for it
-                // here would wait forever. The Deployment's rollout proves the volume works.
+                // With a WaitForFirstConsumer StorageClass the claim binds only once its first pod exists; waiting
+                // for it here would wait forever. The pod's start proves the volume works.
                 annotations: { "pulumi.com/skipAwait": "true" },
             },
             spec: {
                 accessModes: ["ReadWriteOnce"],
                 storageClassName: setting("storageClass"),
-                resources: { requests: { storage: setting("storageSize") } },
+                resources: { requests: { storage: size } },
             },
         },
-        // Kept on destroy unless deleteDataOnDestroy: it holds every event.
         { ...childOptions, retainOnDelete: !structure.deleteDataOnDestroy },
     );
 }
