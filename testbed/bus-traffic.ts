@@ -27,6 +27,46 @@ export async function publish(
 
 type ReadReply = Array<[string, Array<[string, string[]]>]> | null;
 
+/**
+ * A bus at work until stopped: the producer publishes one entry at a time, and each consumer reads what is new for
+ * its group (`count` at a time) and acknowledges all of it but every third entry, which stays pending, as a consumer
+ * that crashed on it would leave it. For tests of what a backup taken meanwhile holds.
+ */
+export function busyBus(
+    producer: Redis,
+    consumers: ReadonlyArray<{ readonly client: Redis; readonly group: string }>,
+    stream: string,
+    count = 7,
+): { stop(): Promise<void> } {
+    let busy = true;
+    const traffic = (async () => {
+        for (let n = 0; busy; n++) {
+            await producer.xadd(stream, "*", "n", `during-${n}`);
+            for (const { client, group } of consumers) {
+                const read = (await client.xreadgroup(
+                    "GROUP",
+                    group,
+                    "w",
+                    "COUNT",
+                    count,
+                    "STREAMS",
+                    stream,
+                    ">",
+                )) as Array<[string, Array<[string]>]> | null;
+                const got = read?.[0]?.[1].map(([id]) => id) ?? [];
+                const acknowledged = got.filter((_, k) => k % 3 !== 0);
+                if (acknowledged.length > 0) await client.xack(stream, group, ...acknowledged);
+            }
+        }
+    })();
+    return {
+        stop: async () => {
+            busy = false;
+            await traffic;
+        },
+    };
+}
+
 /** One consumer of a group: what it has been delivered, in order, and what it holds unacknowledged. */
 export class GroupReader {
     /** Every ID delivered to this consumer, in delivery order. */

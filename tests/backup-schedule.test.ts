@@ -16,6 +16,7 @@ import { policies } from "../policy/policies";
 import { runPolicies } from "../policy/run-policies";
 import { BackupError, readBackup, restoreSnapshot, snapshotDifferences, takeSnapshot } from "../ops/lib/backup-file";
 import { compareIds } from "../testbed/bus-history";
+import { busyBus } from "../testbed/bus-traffic";
 import { asCheckedResources, named, runProgram } from "./helpers/program";
 import { RenderedRedis, startRenderedRedis } from "./helpers/rendered-redis";
 
@@ -150,27 +151,9 @@ describe("the scheduled backup, rendered and run for real", function () {
             await fill(redis, 1500, 500);
             const producer = await redis.connect("sprint-service");
             const consumer = await redis.connect("project-service");
-            let busy = true;
-            const traffic = (async () => {
-                for (let n = 0; busy; n++) {
-                    await producer.xadd(STREAM, "*", "n", `during-${n}`);
-                    const read = (await consumer.xreadgroup(
-                        "GROUP",
-                        "project-service",
-                        "w",
-                        "COUNT",
-                        5,
-                        "STREAMS",
-                        STREAM,
-                        ">",
-                    )) as Array<[string, Array<[string]>]> | null;
-                    const got = read?.[0]?.[1].map(([id]) => id) ?? [];
-                    if (got.length > 1) await consumer.xack(STREAM, "project-service", ...got.slice(1));
-                }
-            })();
+            const traffic = busyBus(producer, [{ client: consumer, group: "project-service" }], STREAM, 5);
             const { file } = await redis.backupJob(folder).run();
-            busy = false;
-            await traffic;
+            await traffic.stop();
             const { snapshot } = readBackup(fs.readFileSync(file, "utf8"), file);
             assert.ok((await admin.xlen(STREAM)) > snapshot.length, "producers published during the backup");
             const inFile = new Set(snapshot.entries.map(([id]) => id));

@@ -9,6 +9,7 @@ import type Redis from "ioredis";
 import { randomBytes } from "crypto";
 import { BACKUP_CUT_SCRIPT, BACKUP_ENTRIES_SCRIPT, BACKUP_HOLD_KEY } from "../components/render/backup-script";
 import { compareIds } from "../testbed/bus-history";
+import { busyBus } from "../testbed/bus-traffic";
 import { BackupError, readBackup, restoreSnapshot, takeSnapshot, writeBackup } from "../ops/lib/backup-file";
 import { RenderedRedis, startRenderedRedis } from "./helpers/rendered-redis";
 
@@ -47,34 +48,15 @@ describe("the backup's short steps on a real redis-server", function () {
             await consumers[i].xack(STREAM, group, ...got.filter((_, k) => k % 3 !== 0));
         }
         const before = await positions();
-        let busy = true;
         let steps = 0;
-        const traffic = (async () => {
-            let n = 0;
-            while (busy) {
-                await producer.xadd(STREAM, "*", "n", `during-${n++}`);
-                for (const [i, group] of GROUPS.entries()) {
-                    const read = (await consumers[i].xreadgroup(
-                        "GROUP",
-                        group,
-                        "w",
-                        "COUNT",
-                        7,
-                        "STREAMS",
-                        STREAM,
-                        ">",
-                    )) as Array<[string, Array<[string]>]> | null;
-                    // Each group acknowledges all it read but every third entry, which stays pending.
-                    const got = read?.[0]?.[1].map(([id]) => id) ?? [];
-                    const acked = got.filter((_, k) => k % 3 !== 0);
-                    if (acked.length > 0) await consumers[i].xack(STREAM, group, ...acked);
-                }
-            }
-        })();
+        const traffic = busyBus(
+            producer,
+            GROUPS.map((group, i) => ({ client: consumers[i], group })),
+            STREAM,
+        );
         // Small pages, so that the traffic runs between many steps.
         const snapshot = (await takeSnapshot(admin, STREAM, { page: 50, onStep: () => void steps++ }))!;
-        busy = false;
-        await traffic;
+        await traffic.stop();
         assert.ok(steps > 40, `${steps} steps`);
 
         // No entry after the cut, none missing up to it (nothing trims while a backup holds: retention is not run
