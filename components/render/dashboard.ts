@@ -3,6 +3,7 @@
  * per group, memory against maxmemory, events per second, entries trimmed per retention run, dead letters, pending
  * entries per group, the oldest pending entry's age and the most deliveries of one. Pure.
  */
+import { BACKUP_STATUS_KEYS } from "./backup-script";
 import { DEAD_LETTER_STATUS_KEYS, deadLetterStreamOf } from "./dead-letter-script";
 import { RETENTION_STATUS_KEYS } from "./retention-script";
 
@@ -87,6 +88,21 @@ export function dashboard(namespace: string, stream: string): string {
                     [[`redis_key_value{${bus},key="${DEAD_LETTER_STATUS_KEYS.mostDeliveries}"}`, "deliveries"]],
                     "short",
                     24,
+                ),
+                // With `backup`: what each scheduled run records (render/backup-script.ts); without, no data.
+                panel(
+                    9,
+                    "Since the last good scheduled backup",
+                    [[`time() - redis_key_value{${bus},key="${BACKUP_STATUS_KEYS.lastSuccess}"}`, "age"]],
+                    "s",
+                    32,
+                ),
+                panel(
+                    10,
+                    "Entries in the last good scheduled backup",
+                    [[`redis_key_value{${bus},key="${BACKUP_STATUS_KEYS.lastEntries}"}`, "entries"]],
+                    "short",
+                    32,
                 ),
             ],
         },

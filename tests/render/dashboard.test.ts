@@ -1,4 +1,4 @@
-/** The Grafana dashboard on its own: eight panels two by two, each reading what redis_exporter exports. */
+/** The Grafana dashboard on its own: ten panels two by two, each reading what redis_exporter exports. */
 import * as assert from "assert";
 import { dashboard } from "../../components/render/dashboard";
 
@@ -142,6 +142,32 @@ describe("the dashboard", () => {
                         },
                     ],
                 ],
+                [
+                    9,
+                    "Since the last good scheduled backup",
+                    "timeseries",
+                    { defaults: { unit: "s" }, overrides: [] },
+                    [
+                        {
+                            refId: "A",
+                            expr: 'time() - redis_key_value{namespace="dsm-prod",key="dsm:backup:last-success"}',
+                            legendFormat: "age",
+                        },
+                    ],
+                ],
+                [
+                    10,
+                    "Entries in the last good scheduled backup",
+                    "timeseries",
+                    { defaults: { unit: "short" }, overrides: [] },
+                    [
+                        {
+                            refId: "A",
+                            expr: 'redis_key_value{namespace="dsm-prod",key="dsm:backup:last-entries"}',
+                            legendFormat: "entries",
+                        },
+                    ],
+                ],
             ],
         );
     });
@@ -159,6 +185,8 @@ describe("the dashboard", () => {
                 { h: 8, w: 12, x: 12, y: 16 },
                 { h: 8, w: 12, x: 0, y: 24 },
                 { h: 8, w: 12, x: 12, y: 24 },
+                { h: 8, w: 12, x: 0, y: 32 },
+                { h: 8, w: 12, x: 12, y: 32 },
             ],
         );
     });
