@@ -318,7 +318,7 @@ function readStepsBackup(text: string, head: { createdAt?: unknown; stream?: unk
     if (typeof head.stream !== "string" || lines.length === 0 || kindOf(lines[0]) !== "cut") {
         throw new BackupError(`${file} is not a backup of this tool: it has no stream, or no cut as its first step.`);
     }
-    const assembly = new SnapshotAssembly(head.stream, lines[0].slice(4));
+    const assembly = new SnapshotAssembly(head.stream, lines[0].slice("cut ".length));
     for (const [at, line] of lines.slice(1).entries()) {
         const pending = /^pending (\d+) /.exec(line);
         if (kindOf(line) === "entries") assembly.addEntries(line.slice("entries ".length));
