@@ -2,6 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceUser } from "./render/acl";
 import type { AppendFsync } from "./render/redis-conf";
+import type { ReplicaSpread } from "./render/replication";
 import type { GroupSpec, ProvisionerConnection } from "./stream-groups/inputs";
 
 /** The arguments of DsmRedis: every one optional, each with its default. */
@@ -103,6 +104,24 @@ export interface DsmRedisArgs {
     readonly storageClass?: pulumi.Input<string>;
     /** AOF fsync: `everysec` (at most about a second lost on a node crash) or `always`. Default: `everysec`. */
     readonly appendfsync?: AppendFsync;
+    /**
+     * Redis nodes. 1 is the design's single Deployment. 3, 5 or 7 is a replicated bus: a StatefulSet of one master and
+     * replicas, each with its own volume and a Sentinel beside it, a majority needed to elect a master, and HAProxy as
+     * Deployment `redis` behind Service `redis`, so that clients keep their address across a failover. Fixed for the
+     * life of a stack: a change is refused at preview (docs/high-availability.md). Default: `1`.
+     */
+    readonly replicas?: number;
+    /**
+     * How a replicated bus's nodes spread over hosts: `preferred` (on different hosts where the scheduler can; a small
+     * cluster still runs every node) or `required` (never two nodes on one host, so a node lost takes at most one).
+     * Across zones it is always preferred. Default: `preferred`.
+     */
+    readonly replicaSpread?: ReplicaSpread;
+    /**
+     * The image of the proxy in front of a replicated bus (HAProxy), pinned: it sends every connection to the node that
+     * says it is master. Default: `haproxy:2.8-alpine`.
+     */
+    readonly proxyImage?: pulumi.Input<string>;
     /**
      * One ACL user per service, confined to `dsm:*` and to its roles' commands (`publish`, `consume`). A user's
      * `"namespaces"` (the ones its service runs in; each must exist) get a copy of its Secret, kept equal on rotation.
@@ -306,6 +325,24 @@ export interface BusSettings {
     /** AOF fsync: `everysec` (at most about a second lost on a node crash) or `always`. */
     readonly appendfsync: AppendFsync;
     /**
+     * Redis nodes. 1 is the design's single Deployment. 3, 5 or 7 is a replicated bus: a StatefulSet of one master and
+     * replicas, each with its own volume and a Sentinel beside it, a majority needed to elect a master, and HAProxy as
+     * Deployment `redis` behind Service `redis`, so that clients keep their address across a failover. Fixed for the
+     * life of a stack: a change is refused at preview (docs/high-availability.md).
+     */
+    readonly replicas: number;
+    /**
+     * How a replicated bus's nodes spread over hosts: `preferred` (on different hosts where the scheduler can; a small
+     * cluster still runs every node) or `required` (never two nodes on one host, so a node lost takes at most one).
+     * Across zones it is always preferred.
+     */
+    readonly replicaSpread: ReplicaSpread;
+    /**
+     * The image of the proxy in front of a replicated bus (HAProxy), pinned: it sends every connection to the node that
+     * says it is master.
+     */
+    readonly proxyImage: string;
+    /**
      * One ACL user per service, confined to `dsm:*` and to its roles' commands (`publish`, `consume`). A user's
      * `"namespaces"` (the ones its service runs in; each must exist) get a copy of its Secret, kept equal on rotation.
      */
@@ -417,6 +454,8 @@ export type StructuralSetting =
     | "provisionerConnection"
     | "persistence"
     | "appendfsync"
+    | "replicas"
+    | "replicaSpread"
     | "users"
     | "networkPolicy"
     | "retention"

@@ -14,7 +14,9 @@ import { buildService } from "./builders/service";
 import { buildDataClaim } from "./builders/storage";
 import { ClusterAccess, buildProvisioning } from "./builders/provisioning";
 import { buildDeployment } from "./builders/workload";
-import { ADMIN_USER, BACKUP_USER, METRICS_USER, RETENTION_USER, SystemUser } from "./render/acl";
+import { ReplicatedBus, buildReplicatedBus } from "./builders/replicated-bus";
+import { ADMIN_USER, BACKUP_USER, METRICS_USER, REPLICATION_USERS, RETENTION_USER, SystemUser } from "./render/acl";
+import { RedisTopologyGuard } from "./topology-guard/resource";
 import { RedisAclUsers } from "./acl-users/resource";
 import { RedisStreamGroups } from "./stream-groups/resource";
 import { InvalidArgumentsError } from "./validation";
@@ -57,15 +59,22 @@ export class DsmRedis extends pulumi.ComponentResource {
      * the Kubernetes provider replaces them on any change, which would delete and recreate a service's credentials.
      */
     public readonly kubernetesProvider: k8s.Provider;
-    /** The Deployment, for callers that depend on its rollout. */
+    /**
+     * Deployment `redis`, for callers that depend on its rollout: the Redis server, or on a replicated bus the proxy
+     * in front of the nodes.
+     */
     public readonly deployment: k8s.apps.v1.Deployment;
+    /** The nodes, their Sentinels, headless Service, disruption budgets and proxy, when `replicas` is 3 or more. */
+    public readonly replicatedBus?: ReplicatedBus;
+    /** Holds the number of nodes in the state, and refuses a change of it at preview. */
+    public readonly topologyGuard: RedisTopologyGuard;
     /** The Service. */
     public readonly service: k8s.core.v1.Service;
     /** ConfigMap `redis-config` (redis.conf). */
     public readonly configMap: k8s.core.v1.ConfigMap;
     /** Secret `redis-acl` (the ACL file). */
     public readonly aclSecret: k8s.core.v1.Secret;
-    /** The data volume, when persistence is on. */
+    /** The data volume of the single node, when persistence is on (a replicated bus's nodes have one each). */
     public readonly dataClaim?: k8s.core.v1.PersistentVolumeClaim;
     /** The NetworkPolicy, when on. */
     public readonly networkPolicy?: k8s.networking.v1.NetworkPolicy;
@@ -77,8 +86,10 @@ export class DsmRedis extends pulumi.ComponentResource {
     public readonly retentionCronJob?: k8s.batch.v1.CronJob;
     /** The scheduled backup (its CronJob, scripts and, unless `backupClaim`, its claim), when `backup`. */
     public readonly backup?: Backup;
-    /** The running server's users, kept equal to the ACL file's without a restart. */
+    /** The running server's users, kept equal to the ACL file's without a restart (node 0's, when replicated). */
     public readonly aclUsers: RedisAclUsers;
+    /** Every server's users: the single node's, or each node's of a replicated bus. */
+    public readonly nodeAclUsers: readonly RedisAclUsers[];
     /** The stream and its consumer groups, created once the Deployment has rolled out. */
     public readonly streamGroups: RedisStreamGroups;
 
@@ -91,6 +102,11 @@ export class DsmRedis extends pulumi.ComponentResource {
         super(DSM_REDIS_TYPE, name, {}, opts);
 
         const cluster = args.kubernetes ?? stackClusterAccess();
+        this.topologyGuard = new RedisTopologyGuard(
+            `${name}-topology`,
+            { replicas: structure.replicas },
+            { parent: this },
+        );
         this.kubernetesProvider = new k8s.Provider(
             `${name}-kubernetes`,
             {
@@ -99,7 +115,8 @@ export class DsmRedis extends pulumi.ComponentResource {
                 enableSecretMutable: true,
                 enableConfigMapMutable: true,
             },
-            { parent: this },
+            // Every Kubernetes child waits for its provider, so a topology change refused by the guard touches none.
+            { parent: this, dependsOn: [this.topologyGuard] },
         );
         const childOptions: pulumi.CustomResourceOptions = { parent: this, provider: this.kubernetesProvider };
         // Children use the namespace's output name, so that they wait for it when this component creates it.
@@ -125,9 +142,11 @@ export class DsmRedis extends pulumi.ComponentResource {
             ...(structure.metrics ? [METRICS_USER] : []),
         ];
         const admin = buildCredentials(context, ADMIN_USER, this.host, resolved.passwords[ADMIN_USER]);
+        // A replicated bus's replicas log in to their master, and its Sentinels to every node, as users of their own.
+        const busUsers = structure.replicas === 1 ? [] : REPLICATION_USERS;
         const credentials: UserCredentials[] = [
             admin,
-            ...systemUsers.map((user) => buildCredentials(context, user, this.host, undefined)),
+            ...[...systemUsers, ...busUsers].map((user) => buildCredentials(context, user, this.host, undefined)),
             ...structure.users.map((user) =>
                 buildCredentials(context, user.name, this.host, resolved.passwords[user.name], user.namespaces),
             ),
@@ -135,10 +154,15 @@ export class DsmRedis extends pulumi.ComponentResource {
         const files = buildConfigFiles(context, credentials, systemUsers);
         this.configMap = files.configMap;
         this.aclSecret = files.aclSecret;
-        this.dataClaim = buildDataClaim(context);
+        this.dataClaim = structure.replicas === 1 ? buildDataClaim(context) : undefined;
         const secretOf = (user: string) => credentials.find((c) => c.user === user)?.secret;
-        const metricsSecret = secretOf(METRICS_USER);
-        this.deployment = buildDeployment(context, files, this.dataClaim, metricsSecret ? [metricsSecret] : []);
+        const podSecrets = [METRICS_USER, ...REPLICATION_USERS].flatMap((user) => secretOf(user) ?? []);
+        if (structure.replicas === 1) {
+            this.deployment = buildDeployment(context, files, this.dataClaim, podSecrets);
+        } else {
+            this.replicatedBus = buildReplicatedBus(context, files, podSecrets);
+            this.deployment = this.replicatedBus.proxy;
+        }
         this.service = buildService(context);
         this.networkPolicy = buildNetworkPolicy(context);
         const retentionSecret = secretOf(RETENTION_USER);
@@ -156,9 +180,10 @@ export class DsmRedis extends pulumi.ComponentResource {
             admin.password,
             files.aclRules,
             cluster,
-            [this.deployment, this.service],
+            [this.deployment, this.service, ...(this.replicatedBus ? [this.replicatedBus.statefulSet] : [])],
         );
-        this.aclUsers = provisioning.aclUsers;
+        this.nodeAclUsers = provisioning.aclUsers;
+        this.aclUsers = provisioning.aclUsers[0];
         this.streamGroups = provisioning.streamGroups;
         this.stream = this.streamGroups.stream;
         this.groups = this.streamGroups.groups.apply((groups) => groups.map((g) => g.name));

@@ -23,6 +23,18 @@ export function wholeNumberProblem(value: unknown, min: number, max: number): st
         : `${shown(value)} is not a whole number from ${min} to ${max}`;
 }
 
+/**
+ * A number of nodes: 1, or an odd number from 3. A failover needs a majority of the Sentinels; with an even number
+ * one more node adds no loss it survives (2 survive none, 4 survive one, as 3 do) and a split in halves elects nobody.
+ */
+export function replicasProblem(value: unknown): string | undefined {
+    const whole = wholeNumberProblem(value, 1, 7);
+    if (whole !== undefined) return `${whole}; expected 1, 3, 5 or 7`;
+    return (value as number) % 2 === 1
+        ? undefined
+        : `${shown(value)} is an even number of nodes, which has no majority when split in halves: a failover needs a majority, so ${shown(value)} nodes survive the loss of ${(value as number) / 2 - 1}, as ${(value as number) - 1} would; expected 1, 3, 5 or 7`;
+}
+
 export function ratioProblem(value: unknown): string | undefined {
     return typeof value === "number" && value > 0 && value <= 1
         ? undefined

@@ -15,6 +15,7 @@
  */
 import { DEFAULT_SERVICE_USERS } from "./render/acl";
 import { APPENDFSYNC_MODES } from "./render/redis-conf";
+import { REPLICA_SPREADS } from "./render/replication";
 import { MAX_TIMEOUT_SECONDS, PROVISIONER_CONNECTIONS, STREAM_GROUPS_DEFAULTS } from "./stream-groups/inputs";
 import {
     Judge,
@@ -27,6 +28,7 @@ import {
     namespaceProblem,
     portProblem,
     ratioProblem,
+    replicasProblem,
     scheduleProblem,
     storageClassProblem,
     wholeNumberProblem,
@@ -131,7 +133,7 @@ export const SETTINGS: readonly Setting[] = [
         default: "redis:7.2-alpine",
         description: "The Redis image, pinned by a tag other than `latest` or by a digest.",
         judge: imageProblem,
-        readBy: [`${B}workload.ts`, `${B}client-job.ts`],
+        readBy: [`${B}workload.ts`, `${B}replicated-bus.ts`, `${B}client-job.ts`],
         examples: ["valkey/valkey:8-alpine", `redis@sha256:${"a".repeat(64)}`],
         refused: [`redis@sha256:${"a".repeat(63)}g`, "redis:latest", "redis", "fast!"],
     },
@@ -158,7 +160,7 @@ export const SETTINGS: readonly Setting[] = [
         default: "100m",
         description: "CPU request of the redis container, a quantity; at most its limit.",
         judge: cpuProblem,
-        readBy: [`${B}workload.ts`],
+        readBy: [`${B}workload.ts`, `${B}replicated-bus.ts`],
         examples: ["50m", "0.1", "200m"],
         refused: ["0", "m", "1 cpu"],
     },
@@ -169,7 +171,7 @@ export const SETTINGS: readonly Setting[] = [
         default: "200m",
         description: "CPU limit of the redis container, a quantity.",
         judge: cpuProblem,
-        readBy: [`${B}workload.ts`],
+        readBy: [`${B}workload.ts`, `${B}replicated-bus.ts`],
         examples: ["0.5", "1", "100m"],
         refused: ["0", "m", "1 cpu"],
     },
@@ -180,7 +182,7 @@ export const SETTINGS: readonly Setting[] = [
         default: "100Mi",
         description: "Memory request of the redis container, a quantity; at most its limit.",
         judge: memoryProblem,
-        readBy: [`${B}workload.ts`],
+        readBy: [`${B}workload.ts`, `${B}replicated-bus.ts`],
         examples: ["48Mi", "64Mi", "200Mi"],
         refused: ["Gi", "100MB", "100m"],
     },
@@ -192,7 +194,7 @@ export const SETTINGS: readonly Setting[] = [
         description:
             "Memory limit of the redis container; it also sets `maxmemory` (92 MiB for 200Mi, see docs/how-it-works.md), so it must leave Redis 16 MiB: at least 48Mi with persistence, 32Mi without.",
         judge: memoryProblem,
-        readBy: [`${B}workload.ts`, `${B}config-files.ts`],
+        readBy: [`${B}workload.ts`, `${B}replicated-bus.ts`, `${B}config-files.ts`],
         examples: ["100Mi", "1Gi", "256Mi"],
         refused: ["10Mi", "47Mi", "Gi", "100MB"],
     },
@@ -208,7 +210,7 @@ export const SETTINGS: readonly Setting[] = [
             `${B}monitoring.ts`,
             `${B}retention-cronjob.ts`,
             `${B}backup-cronjob.ts`,
-            `${B}workload.ts`,
+            `${B}metrics-sidecar.ts`,
         ],
         examples: ["dsm:x"],
         refused: ["events", "", "dsm:with space"],
@@ -353,6 +355,57 @@ export const SETTINGS: readonly Setting[] = [
         readBy: [`${B}config-files.ts`],
     },
     {
+        argument: "replicas",
+        key: "replicas",
+        type: { kind: "whole", min: 1, max: 7 },
+        default: 1,
+        structural: true,
+        description:
+            "Redis nodes. 1 is the design's single Deployment. 3, 5 or 7 is a replicated bus: a StatefulSet of one master and replicas, each with its own volume and a Sentinel beside it, a majority needed to elect a master, and HAProxy as Deployment `redis` behind Service `redis`, so that clients keep their address across a failover. Fixed for the life of a stack: a change is refused at preview (docs/high-availability.md).",
+        judge: replicasProblem,
+        readBy: [
+            "components/dsm-redis.ts",
+            `${B}replicated-bus.ts`,
+            `${B}network-policy.ts`,
+            `${B}config-files.ts`,
+            `${B}provisioning.ts`,
+        ],
+        examples: [3, 5],
+        refused: [2, 4, 6, 0, 8],
+    },
+    {
+        argument: "replicaSpread",
+        key: "replicaSpread",
+        type: {
+            kind: "choice",
+            values: REPLICA_SPREADS,
+            typeName: "ReplicaSpread",
+            what: "a spread of the nodes",
+            meanings: {
+                preferred: "on different hosts where the scheduler can",
+                required: "never two on one host",
+            },
+        },
+        default: "preferred",
+        // Plain, so that the pod spec's scheduling rules are known at preview.
+        structural: true,
+        description:
+            "How a replicated bus's nodes spread over hosts: `preferred` (on different hosts where the scheduler can; a small cluster still runs every node) or `required` (never two nodes on one host, so a node lost takes at most one). Across zones it is always preferred.",
+        readBy: [`${B}replicated-bus.ts`],
+    },
+    {
+        argument: "proxyImage",
+        key: "proxyImage",
+        type: { kind: "text" },
+        default: "haproxy:2.8-alpine",
+        description:
+            "The image of the proxy in front of a replicated bus (HAProxy), pinned: it sends every connection to the node that says it is master.",
+        judge: imageProblem,
+        readBy: [`${B}replicated-bus.ts`],
+        examples: ["haproxy:2.9-alpine"],
+        refused: ["haproxy", "haproxy:latest"],
+    },
+    {
         argument: "users",
         key: "users",
         type: {
@@ -402,7 +455,7 @@ export const SETTINGS: readonly Setting[] = [
         structural: true,
         description:
             "A CronJob that trims entries every consumer group has acknowledged, beyond the window below, so that the stream never fills `maxmemory`; never an entry a group still needs (unless `retentionTrimUnacknowledged`).",
-        readBy: ["components/dsm-redis.ts", `${B}retention-cronjob.ts`, `${B}monitoring.ts`, `${B}workload.ts`],
+        readBy: ["components/dsm-redis.ts", `${B}retention-cronjob.ts`, `${B}monitoring.ts`, `${B}metrics-sidecar.ts`],
     },
     {
         argument: "retentionMaxAgeSeconds",
@@ -457,7 +510,7 @@ export const SETTINGS: readonly Setting[] = [
         default: true,
         description:
             "Move poison entries out of the groups' way, in each retention run before it trims: an entry a group has had delivered `deadLetterDeliveries` times and left idle `deadLetterIdleSeconds` is copied to `<stream>:dead`, with its ID, group, consumer and delivery count, and acknowledged in that group, atomically. Nothing is lost (dead letters are never trimmed), and one event a consumer keeps failing on no longer holds retention back. Needs `retention`.",
-        readBy: [`${B}retention-cronjob.ts`, `${B}workload.ts`, `${B}monitoring.ts`],
+        readBy: [`${B}retention-cronjob.ts`, `${B}metrics-sidecar.ts`, `${B}monitoring.ts`],
     },
     {
         argument: "deadLetterDeliveries",
@@ -549,7 +602,7 @@ export const SETTINGS: readonly Setting[] = [
         structural: true,
         description:
             "A redis_exporter sidecar on port 9121, as its own read-only ACL user: memory, AOF status, errors, and each stream group's length, lag, pending entries and consumers.",
-        readBy: ["components/dsm-redis.ts", `${B}workload.ts`, `${B}network-policy.ts`],
+        readBy: ["components/dsm-redis.ts", `${B}metrics-sidecar.ts`, `${B}network-policy.ts`],
     },
     {
         argument: "metricsImage",
@@ -558,7 +611,7 @@ export const SETTINGS: readonly Setting[] = [
         default: "oliver006/redis_exporter:v1.74.0",
         description: "The exporter's image, pinned.",
         judge: imageProblem,
-        readBy: [`${B}workload.ts`],
+        readBy: [`${B}metrics-sidecar.ts`],
         examples: ["oliver006/redis_exporter:v1.75.0"],
         refused: ["oliver006/redis_exporter", "oliver006/redis_exporter:latest"],
     },

@@ -40,6 +40,12 @@ export interface BusArgs {
     readonly storageClass?: pulumi.Input<string>;
     /** AOF fsync: `everysec` (at most about a second lost on a node crash) or `always`. Default `everysec`. */
     readonly appendfsync?: Appendfsync;
+    /** Redis nodes. 1 is the design's single Deployment. 3, 5 or 7 is a replicated bus: a StatefulSet of one master and replicas, each with its own volume and a Sentinel beside it, a majority needed to elect a master, and HAProxy as Deployment `redis` behind Service `redis`, so that clients keep their address across a failover. Fixed for the life of a stack: a change is refused at preview (docs/high-availability.md). Default `1`. */
+    readonly replicas?: pulumi.Input<number>;
+    /** How a replicated bus's nodes spread over hosts: `preferred` (on different hosts where the scheduler can; a small cluster still runs every node) or `required` (never two nodes on one host, so a node lost takes at most one). Across zones it is always preferred. Default `preferred`. */
+    readonly replicaSpread?: pulumi.Input<string>;
+    /** The image of the proxy in front of a replicated bus (HAProxy), pinned: it sends every connection to the node that says it is master. Default `haproxy:2.8-alpine`. */
+    readonly proxyImage?: pulumi.Input<string>;
     /** One ACL user per service, confined to `dsm:*` and to its roles' commands (`publish`, `consume`). A user's `"namespaces"` (the ones its service runs in; each must exist) get a copy of its Secret, kept equal on rotation. Default `[{"name":"sprint-service","roles":["publish","consume"]},{"name":"project-orchestrator","roles":["publish"]},{"name":"project-service","roles":["consume"]},{"name":"backlog-service","roles":["consume"]}]`. */
     readonly users?: UserArgs[];
     /** Passwords by user name (`dsm-admin` included), at least 16 characters without white space; always stored as secrets. Users without one get a generated password. Default: generated once and kept. */

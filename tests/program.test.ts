@@ -32,6 +32,7 @@ describe("the program under mocks, with no config", () => {
             "kubernetes:networking.k8s.io/v1:NetworkPolicy redis",
             "pulumi-nodejs:dynamic/dsm:RedisAclUsers dsm-redis-acl-users",
             "pulumi-nodejs:dynamic/dsm:RedisStreamGroups dsm-redis-stream-groups",
+            "pulumi-nodejs:dynamic/dsm:RedisTopologyGuard dsm-redis-topology",
             "pulumi:providers:kubernetes dsm-redis-kubernetes",
             "random:index/randomPassword:RandomPassword dsm-redis-backlog-service-password",
             "random:index/randomPassword:RandomPassword dsm-redis-dsm-admin-password",

@@ -27,7 +27,9 @@ export function buildConfigFiles(
     const hashes = pulumi
         .all(credentials.map((c) => c.passwordHash))
         .apply((list) => Object.fromEntries(credentials.map((c, i) => [c.user, list[i]])));
-    const aclFile = hashes.apply((byUser) => renderAclFile(structure.users, byUser, systemUsers));
+    // A replicated bus has its replication and Sentinel users too, and the probe user may ask ROLE (the proxy does).
+    const replicated = structure.replicas > 1;
+    const aclFile = hashes.apply((byUser) => renderAclFile(structure.users, byUser, systemUsers, replicated));
     const aclSecret = new k8s.core.v1.Secret(
         `${name}-acl`,
         {
@@ -52,6 +54,8 @@ export function buildConfigFiles(
     // The ACL file is not in it: a user change is applied to the running server (build/provisioning.ts), and the
     // mounted file, which the kubelet refreshes in place, is what a later start reads.
     const checksum = redisConf.apply((conf) => configChecksum(conf));
-    const aclRules = pulumi.secret(hashes.apply((byUser) => aclRulesOf(structure.users, byUser, systemUsers)));
+    const aclRules = pulumi.secret(
+        hashes.apply((byUser) => aclRulesOf(structure.users, byUser, systemUsers, replicated)),
+    );
     return { configMap, aclSecret, checksum, aclRules };
 }

@@ -3,12 +3,22 @@ import * as pulumi from "@pulumi/pulumi";
 import { REDIS_CONTAINER_PORT } from "../render/layout";
 import { METRICS_PORT } from "../render/pod-spec";
 import type { BuildContext } from "./context";
-import { BUS_LABELS, CLIENT_LABEL, OBJECT_NAMES, REDIS_SELECTOR } from "./object-names";
+import { SENTINEL_PORT } from "../render/replication";
+import { BUS_LABELS, CLIENT_LABEL, NODE_SELECTOR, OBJECT_NAMES, REDIS_SELECTOR } from "./object-names";
 
-/** Admits Redis's port only from labelled pods in the client namespaces (the bus's own by default). */
+/** The proxy and the nodes of a replicated bus. */
+const BUS_PODS = {
+    matchExpressions: [{ key: "app", operator: "In", values: [REDIS_SELECTOR.app, NODE_SELECTOR.app] }],
+};
+
+/**
+ * Admits Redis's port only from labelled pods in the client namespaces (the bus's own by default); on a replicated
+ * bus, the replication and Sentinel ports between the bus's own pods.
+ */
 export function buildNetworkPolicy(context: BuildContext): k8s.networking.v1.NetworkPolicy | undefined {
     const { name, setting, structure, namespace, childOptions } = context;
     if (!structure.networkPolicy) return undefined;
+    const replicated = structure.replicas > 1;
     // Unless set, the bus's own namespace and every namespace a service user runs in.
     const clientNamespaces = pulumi
         .all([setting("clientNamespaces"), namespace])
@@ -22,9 +32,23 @@ export function buildNetworkPolicy(context: BuildContext): k8s.networking.v1.Net
         {
             metadata: { name: OBJECT_NAMES.networkPolicy, namespace, labels: BUS_LABELS },
             spec: {
-                podSelector: { matchLabels: REDIS_SELECTOR },
+                podSelector: replicated ? BUS_PODS : { matchLabels: REDIS_SELECTOR },
                 policyTypes: ["Ingress"],
                 ingress: [
+                    // On a replicated bus, the bus's own pods reach each other: a replica its master, a Sentinel
+                    // every node and its peers, the proxy every node. Sentinel's port is for these only: clients
+                    // reach the master through the proxy.
+                    ...(replicated
+                        ? [
+                              {
+                                  from: [{ podSelector: BUS_PODS }],
+                                  ports: [
+                                      { protocol: "TCP", port: REDIS_CONTAINER_PORT },
+                                      { protocol: "TCP", port: SENTINEL_PORT },
+                                  ],
+                              },
+                          ]
+                        : []),
                     {
                         // One peer with both selectors: a labelled pod AND in one of the namespaces.
                         from: [

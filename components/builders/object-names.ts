@@ -22,6 +22,14 @@ export const OBJECT_NAMES = {
     backup: "redis-backup",
     backups: "redis-backups",
     dashboard: "redis-dashboard",
+    /** A replicated bus's StatefulSet of Redis nodes (pods redis-node-0, -1, …) and its PodDisruptionBudget. */
+    nodes: "redis-node",
+    /** The headless Service that gives each node its stable DNS name. */
+    nodeDomain: "redis-nodes",
+    /** The ConfigMap with the nodes' start, Sentinel and switchover scripts. */
+    replication: "redis-replication",
+    /** The ConfigMap with haproxy.cfg, and the proxy's PodDisruptionBudget. */
+    proxy: "redis-proxy",
 } as const;
 
 /** Labels on every object of the bus. */
@@ -32,6 +40,23 @@ export const BUS_LABELS = {
     "app.kubernetes.io/part-of": "dsm",
     "app.kubernetes.io/managed-by": "pulumi",
 } as const;
+
+/**
+ * The selector of a replicated bus's nodes. Not `app: redis`: Service `redis` selects that label, and on a replicated
+ * bus it must reach only the proxy, which sends each connection to the master.
+ */
+export const NODE_SELECTOR = { app: OBJECT_NAMES.nodes } as const;
+
+/** Labels on the nodes and their objects: the bus's, with the nodes' own `app`. */
+export const NODE_LABELS = { ...BUS_LABELS, ...NODE_SELECTOR } as const;
+
+/** Each node's stable DNS name, by ordinal: what the nodes announce, and the proxy and the Sentinels reach. */
+export function nodeHosts(nodes: number, namespace: string): string[] {
+    return Array.from(
+        { length: nodes },
+        (_, index) => `${OBJECT_NAMES.nodes}-${index}.${OBJECT_NAMES.nodeDomain}.${namespace}.svc.cluster.local`,
+    );
+}
 
 /** The name of a user's credentials Secret: `redis-<user>`, so that a service finds it by its own name. */
 export function secretNameFor(user: string): string {

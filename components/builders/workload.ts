@@ -1,13 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-import { exporterKeyList, redisPodSpec } from "../render/pod-spec";
+import { redisPodSpec } from "../render/pod-spec";
 import type { BuildContext } from "./context";
 import type { ConfigFiles } from "./config-files";
-import { METRICS_USER } from "../render/acl";
-import { BACKUP_STATUS_KEYS } from "../render/backup-script";
-import { DEAD_LETTER_STATUS_KEYS, deadLetterStreamOf } from "../render/dead-letter-script";
-import { RETENTION_STATUS_KEYS } from "../render/retention-script";
-import { BUS_LABELS, OBJECT_NAMES, REDIS_NAME, REDIS_SELECTOR, secretNameFor } from "./object-names";
+import { metricsSidecar } from "./metrics-sidecar";
+import { BUS_LABELS, OBJECT_NAMES, REDIS_NAME, REDIS_SELECTOR } from "./object-names";
 
 export function buildDeployment(
     context: BuildContext,
@@ -16,7 +12,7 @@ export function buildDeployment(
     /** Secrets its containers read (the metrics user's), so that the pod never starts before them. */
     secrets: readonly k8s.core.v1.Secret[],
 ): k8s.apps.v1.Deployment {
-    const { name, setting, structure, namespace, childOptions } = context;
+    const { name, setting, namespace, childOptions } = context;
     return new k8s.apps.v1.Deployment(
         `${name}-deployment`,
         {
@@ -37,29 +33,7 @@ export function buildDeployment(
                         configMapName: OBJECT_NAMES.config,
                         aclSecretName: OBJECT_NAMES.acl,
                         dataClaimName: dataClaim === undefined ? undefined : OBJECT_NAMES.data,
-                        metrics: structure.metrics
-                            ? {
-                                  image: setting("metricsImage"),
-                                  user: METRICS_USER,
-                                  secretName: secretNameFor(METRICS_USER),
-                                  // The dead letters' stream too, where they are kept: its length is what
-                                  // DsmRedisDeadLetters reads.
-                                  streamList: pulumi
-                                      .all([setting("stream"), setting("deadLetters")])
-                                      .apply(([stream, deadLetters]) =>
-                                          exporterKeyList(
-                                              structure.retention && deadLetters
-                                                  ? [stream, deadLetterStreamOf(stream)]
-                                                  : [stream],
-                                          ),
-                                      ),
-                                  statusKeys: [
-                                      ...Object.values(RETENTION_STATUS_KEYS),
-                                      ...Object.values(DEAD_LETTER_STATUS_KEYS),
-                                      ...Object.values(BACKUP_STATUS_KEYS),
-                                  ],
-                              }
-                            : undefined,
+                        metrics: metricsSidecar(context),
                     }),
                 },
             },

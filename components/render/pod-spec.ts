@@ -9,6 +9,9 @@ import { ACL_DIR, CONFIG_DIR, CONFIG_FILE, REDIS_CONTAINER_PORT, REDIS_DATA_DIR,
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Probe = k8s.types.input.core.v1.Probe;
+type Container = k8s.types.input.core.v1.Container;
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 
 /** The key of every credentials Secret that holds the password. */
 export const PASSWORD_KEY = "REDIS_PASSWORD";
@@ -84,7 +87,7 @@ export function exporterKeyList(keys: readonly string[]): string {
 }
 
 /** The redis_exporter sidecar: reads Redis on localhost as the metrics user, serves /metrics and /health. */
-function exporterContainer(args: NonNullable<RedisPodSpecArgs["metrics"]>): k8s.types.input.core.v1.Container {
+export function exporterContainer(args: NonNullable<RedisPodSpecArgs["metrics"]>): k8s.types.input.core.v1.Container {
     const health = { httpGet: { path: "/health", port: METRICS_PORT }, timeoutSeconds: 3 };
     return {
         name: "metrics",
@@ -110,6 +113,38 @@ function exporterContainer(args: NonNullable<RedisPodSpecArgs["metrics"]>): k8s.
     };
 }
 
+/** The config and ACL volumes every Redis pod mounts, read-only. */
+export function configVolumes(args: Pick<RedisPodSpecArgs, "configMapName" | "aclSecretName">): Volume[] {
+    return [
+        { name: "config", configMap: { name: args.configMapName } },
+        // Group-readable for fsGroup 1000, nobody else.
+        { name: "acl", secret: { secretName: args.aclSecretName, defaultMode: 0o440 } },
+    ];
+}
+
+/** The redis container's mounts: the only paths Redis writes (/data) or reads besides the image, config and ACL. */
+export const REDIS_MOUNTS: readonly VolumeMount[] = [
+    { name: "data", mountPath: REDIS_DATA_DIR },
+    { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+    { name: "acl", mountPath: ACL_DIR, readOnly: true },
+];
+
+/** The redis container of every topology; the replicated node adds its start script, environment and hook. */
+export function redisContainer(args: Pick<RedisPodSpecArgs, "image" | "resources">): Container {
+    return {
+        name: "redis",
+        image: args.image,
+        args: ["redis-server", `${CONFIG_DIR}/${CONFIG_FILE}`],
+        ports: [{ name: "redis", containerPort: REDIS_CONTAINER_PORT, protocol: "TCP" }],
+        resources: args.resources,
+        securityContext: restrictedContainerSecurity(),
+        volumeMounts: [...REDIS_MOUNTS],
+        startupProbe: STARTUP_PROBE,
+        readinessProbe: READINESS_PROBE,
+        livenessProbe: LIVENESS_PROBE,
+    };
+}
+
 export function redisPodSpec(args: RedisPodSpecArgs): PodSpec {
     return {
         // Redis never talks to the Kubernetes API; a mounted token would only be a credential to steal.
@@ -121,29 +156,8 @@ export function redisPodSpec(args: RedisPodSpecArgs): PodSpec {
             args.dataClaimName === undefined
                 ? { name: "data", emptyDir: {} }
                 : { name: "data", persistentVolumeClaim: { claimName: args.dataClaimName } },
-            { name: "config", configMap: { name: args.configMapName } },
-            // Group-readable for fsGroup 1000, nobody else.
-            { name: "acl", secret: { secretName: args.aclSecretName, defaultMode: 0o440 } },
+            ...configVolumes(args),
         ],
-        containers: [
-            {
-                name: "redis",
-                image: args.image,
-                args: ["redis-server", `${CONFIG_DIR}/${CONFIG_FILE}`],
-                ports: [{ name: "redis", containerPort: REDIS_CONTAINER_PORT, protocol: "TCP" }],
-                resources: args.resources,
-                securityContext: restrictedContainerSecurity(),
-                // The only paths Redis writes (/data) or reads besides the image: config and ACL, read-only.
-                volumeMounts: [
-                    { name: "data", mountPath: REDIS_DATA_DIR },
-                    { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-                    { name: "acl", mountPath: ACL_DIR, readOnly: true },
-                ],
-                startupProbe: STARTUP_PROBE,
-                readinessProbe: READINESS_PROBE,
-                livenessProbe: LIVENESS_PROBE,
-            },
-            ...(args.metrics === undefined ? [] : [exporterContainer(args.metrics)]),
-        ],
+        containers: [redisContainer(args), ...(args.metrics === undefined ? [] : [exporterContainer(args.metrics)])],
     };
 }

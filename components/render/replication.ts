@@ -31,6 +31,10 @@ export const SCRIPT_ENV = {
     runDir: "RUN_DIR",
 } as const;
 
+/** How a replicated bus's nodes spread over hosts: where the scheduler can, or always. */
+export const REPLICA_SPREADS = ["preferred", "required"] as const;
+export type ReplicaSpread = (typeof REPLICA_SPREADS)[number];
+
 export interface Endpoint {
     readonly host: string;
     readonly port: number;

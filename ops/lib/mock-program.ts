@@ -26,6 +26,8 @@ export interface RegisteredInputs {
     "kubernetes:core/v1:PersistentVolumeClaim": k8s.types.output.core.v1.PersistentVolumeClaim;
     "kubernetes:core/v1:Service": k8s.types.output.core.v1.Service;
     "kubernetes:apps/v1:Deployment": k8s.types.output.apps.v1.Deployment;
+    "kubernetes:apps/v1:StatefulSet": k8s.types.output.apps.v1.StatefulSet;
+    "kubernetes:policy/v1:PodDisruptionBudget": k8s.types.output.policy.v1.PodDisruptionBudget;
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": k8s.types.output.networking.v1.NetworkPolicy;
     "kubernetes:batch/v1:CronJob": k8s.types.output.batch.v1.CronJob;
     /** With the serialized provider the engine stores beside the inputs. */

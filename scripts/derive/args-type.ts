@@ -101,6 +101,7 @@ export function renderArgsType(settings: readonly Setting[] = SETTINGS): string 
         'import type * as pulumi from "@pulumi/pulumi";',
         'import type { ServiceUser } from "./render/acl";',
         'import type { AppendFsync } from "./render/redis-conf";',
+        'import type { ReplicaSpread } from "./render/replication";',
         'import type { GroupSpec, ProvisionerConnection } from "./stream-groups/inputs";',
         "",
         "/** The arguments of DsmRedis: every one optional, each with its default. */",

@@ -44,7 +44,7 @@ export function invalidValues(setting: Setting): unknown[] {
         case "boolean":
             return ["yes"];
         case "whole":
-            return [type.min - 1, type.max + 1, type.min + 0.5];
+            return [type.min - 1, type.max + 1, type.min + 0.5, ...(setting.refused ?? [])];
         case "number":
             return [type.above, type.max * 2];
         case "choice":

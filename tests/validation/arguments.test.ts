@@ -44,6 +44,24 @@ describe("the arguments, one by one", () => {
         assert.deepStrictEqual(problemsOf({}), []);
     });
 
+    it("replicas: 1, or an odd number of nodes from 3 to 7; an even number is refused for having no majority", () => {
+        for (const good of [1, 3, 5, 7]) assert.deepStrictEqual(problemsOf({ replicas: good }), [], String(good));
+        for (const even of [2, 4, 6]) {
+            const [problem, ...rest] = problemsOf({ replicas: even });
+            assert.deepStrictEqual(rest, []);
+            assert.match(problem, new RegExp(`^replicas: ${even} is an even number of nodes, which has no majority`));
+            assert.match(problem, new RegExp(`survive the loss of ${even / 2 - 1}, as ${even - 1} would`));
+            assert.match(problem, /expected 1, 3, 5 or 7$/);
+        }
+        for (const bad of [0, 8, 1.5, "3"]) {
+            assert.deepStrictEqual(
+                problemsOf({ replicas: bad }),
+                [`replicas: ${JSON.stringify(bad)} is not a whole number from 1 to 7; expected 1, 3, 5 or 7`],
+                String(bad),
+            );
+        }
+    });
+
     for (const [field, min, max] of WHOLE) {
         it(`${field}: a whole number from ${min} to ${max}`, () => {
             for (const good of [min, max]) assert.deepStrictEqual(problemsOf({ [field]: good }), [], String(good));

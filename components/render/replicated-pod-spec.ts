@@ -1,0 +1,203 @@
+/**
+ * The pod templates of a replicated bus: a node (Redis started by its start script, a Sentinel beside it, the metrics
+ * exporter when on) and the proxy in front. Pure: specs built from values and Inputs; nothing is created here.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { CONFIG_DIR, CONFIG_FILE, REDIS_CONTAINER_PORT } from "./layout";
+import {
+    PASSWORD_KEY,
+    REDIS_MOUNTS,
+    RedisPodSpecArgs,
+    configVolumes,
+    exporterContainer,
+    redisContainer,
+    restrictedContainerSecurity,
+    restrictedPodSecurity,
+} from "./pod-spec";
+import { RUN_DIR, ReplicaSpread, SCRIPT_ENV, SENTINEL_PORT } from "./replication";
+
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Container = k8s.types.input.core.v1.Container;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/** Where a node mounts its scripts (ConfigMap `redis-replication`), and their names. */
+export const SCRIPTS_DIR = "/etc/redis/scripts";
+export const SCRIPT_FILES = {
+    node: "node-start.sh",
+    sentinel: "sentinel-start.sh",
+    switchover: "switchover.sh",
+} as const;
+
+/** Where HAProxy reads its config: the image's default path. */
+export const PROXY_CONFIG_DIR = "/usr/local/etc/haproxy";
+export const PROXY_CONFIG_FILE = "haproxy.cfg";
+
+/** The uid and gid of user `haproxy` in the official image, which runs as it. */
+const HAPROXY_UID = 99;
+
+/**
+ * The switchover holds writes at most this long (components/render/switchover.ts); the pod's grace period leaves it
+ * room to finish its waits after that.
+ */
+export const SWITCHOVER_HOLD_MILLISECONDS = 5000;
+const TERMINATION_GRACE_SECONDS = 30;
+
+export interface ReplicatedNodePodSpecArgs extends RedisPodSpecArgs {
+    /** The ConfigMap with the scripts. */
+    readonly scriptsConfigMapName: string;
+    /** The Secrets whose REDIS_PASSWORD the replica logs in to its master with, and the Sentinels with. */
+    readonly replicationSecretName: string;
+    readonly sentinelSecretName: string;
+    /** The headless Service that names the pods: `<pod>.<domain>.<namespace>.svc.cluster.local`. */
+    readonly nodeDomain: string;
+    /** The labels that select the nodes, for the spread. */
+    readonly nodeSelector: Readonly<Record<string, string>>;
+    readonly spread: ReplicaSpread;
+    /** False when persistence is off: /data is then an emptyDir, not the pod's claim. */
+    readonly persistentData: boolean;
+}
+
+const fromSecret = (name: string, secretName: string): EnvVar => ({
+    name,
+    valueFrom: { secretKeyRef: { name: secretName, key: PASSWORD_KEY } },
+});
+
+/**
+ * What the scripts read: the pod's own DNS name (what it announces to its peers), its directories, and the passwords
+ * from their Secrets (in the environment, never on a command line).
+ */
+function scriptEnv(args: ReplicatedNodePodSpecArgs): EnvVar[] {
+    return [
+        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+        { name: SCRIPT_ENV.announceHost, value: `$(POD_NAME).${args.nodeDomain}.$(POD_NAMESPACE).svc.cluster.local` },
+        { name: SCRIPT_ENV.runDir, value: RUN_DIR },
+        fromSecret(SCRIPT_ENV.sentinelPassword, args.sentinelSecretName),
+    ];
+}
+
+const runVolume = (name: string) => ({ name, emptyDir: { medium: "Memory", sizeLimit: "1Mi" } });
+const scriptsMount = { name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true };
+
+function nodeContainer(args: ReplicatedNodePodSpecArgs): Container {
+    const base = redisContainer(args);
+    return {
+        ...base,
+        command: ["sh", `${SCRIPTS_DIR}/${SCRIPT_FILES.node}`],
+        args: [],
+        env: [
+            ...scriptEnv(args),
+            { name: SCRIPT_ENV.baseConfig, value: `${CONFIG_DIR}/${CONFIG_FILE}` },
+            fromSecret(SCRIPT_ENV.replicationPassword, args.replicationSecretName),
+        ],
+        volumeMounts: [...REDIS_MOUNTS, scriptsMount, { name: "run", mountPath: RUN_DIR }],
+        // A master about to stop hands over first, losing no write (switchover.ts); on a replica it does nothing.
+        lifecycle: { preStop: { exec: { command: ["sh", `${SCRIPTS_DIR}/${SCRIPT_FILES.switchover}`] } } },
+    };
+}
+
+const SENTINEL_PING = ["redis-cli", "-p", String(SENTINEL_PORT), "-e", "ping"];
+
+function sentinelContainer(args: ReplicatedNodePodSpecArgs): Container {
+    return {
+        name: "sentinel",
+        image: args.image,
+        command: ["sh", `${SCRIPTS_DIR}/${SCRIPT_FILES.sentinel}`],
+        env: scriptEnv(args),
+        ports: [{ name: "sentinel", containerPort: SENTINEL_PORT, protocol: "TCP" }],
+        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+        securityContext: restrictedContainerSecurity(),
+        volumeMounts: [scriptsMount, { name: "sentinel-run", mountPath: RUN_DIR }],
+        readinessProbe: { exec: { command: SENTINEL_PING }, timeoutSeconds: 3, periodSeconds: 5 },
+        livenessProbe: { exec: { command: SENTINEL_PING }, timeoutSeconds: 3, periodSeconds: 10, failureThreshold: 6 },
+    };
+}
+
+/**
+ * Spread: over hosts as `spread` says (anti-affinity when required, so that no host ever runs two nodes; a soft
+ * spread when preferred, so that a small cluster still runs every node), and over zones where the scheduler can.
+ */
+function spreadOf(args: ReplicatedNodePodSpecArgs): Pick<PodSpec, "affinity" | "topologySpreadConstraints"> {
+    const labelSelector = { matchLabels: args.nodeSelector };
+    const soft = (topologyKey: string) => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector,
+    });
+    const required = args.spread === "required";
+    return {
+        affinity: required
+            ? {
+                  podAntiAffinity: {
+                      requiredDuringSchedulingIgnoredDuringExecution: [
+                          { topologyKey: "kubernetes.io/hostname", labelSelector },
+                      ],
+                  },
+              }
+            : undefined,
+        topologySpreadConstraints: [
+            ...(required ? [] : [soft("kubernetes.io/hostname")]),
+            soft("topology.kubernetes.io/zone"),
+        ],
+    };
+}
+
+/** A node of the replicated bus; its /data is the StatefulSet's claim `data` of this pod, when persistent. */
+export function replicatedNodePodSpec(args: ReplicatedNodePodSpecArgs): PodSpec {
+    return {
+        automountServiceAccountToken: false,
+        securityContext: restrictedPodSecurity(),
+        terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+        ...spreadOf(args),
+        volumes: [
+            ...(args.persistentData ? [] : [{ name: "data", emptyDir: {} }]),
+            ...configVolumes(args),
+            { name: "scripts", configMap: { name: args.scriptsConfigMapName, defaultMode: 0o444 } },
+            runVolume("run"),
+            runVolume("sentinel-run"),
+        ],
+        containers: [
+            nodeContainer(args),
+            sentinelContainer(args),
+            ...(args.metrics === undefined ? [] : [exporterContainer(args.metrics)]),
+        ],
+    };
+}
+
+export interface ProxyPodSpecArgs {
+    readonly image: pulumi.Input<string>;
+    /** The ConfigMap with haproxy.cfg. */
+    readonly configMapName: string;
+}
+
+const PROXY_PORT_PROBE = { tcpSocket: { port: REDIS_CONTAINER_PORT }, timeoutSeconds: 3 };
+
+/** The proxy behind Service `redis`: HAProxy, which sends each connection to the node that says it is master. */
+export function proxyPodSpec(args: ProxyPodSpecArgs): PodSpec {
+    return {
+        automountServiceAccountToken: false,
+        securityContext: {
+            ...restrictedPodSecurity(),
+            runAsUser: HAPROXY_UID,
+            runAsGroup: HAPROXY_UID,
+            fsGroup: HAPROXY_UID,
+        },
+        volumes: [{ name: "config", configMap: { name: args.configMapName } }],
+        containers: [
+            {
+                name: "proxy",
+                image: args.image,
+                // In the foreground, so that the kubelet sees it exit.
+                command: ["haproxy", "-db", "-f", `${PROXY_CONFIG_DIR}/${PROXY_CONFIG_FILE}`],
+                ports: [{ name: "redis", containerPort: REDIS_CONTAINER_PORT, protocol: "TCP" }],
+                resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+                securityContext: restrictedContainerSecurity(),
+                volumeMounts: [{ name: "config", mountPath: PROXY_CONFIG_DIR, readOnly: true }],
+                readinessProbe: { ...PROXY_PORT_PROBE, periodSeconds: 5 },
+                livenessProbe: { ...PROXY_PORT_PROBE, periodSeconds: 10, failureThreshold: 6 },
+            },
+        ],
+    };
+}
