@@ -97,7 +97,7 @@ export async function until(what: string, holds: () => Promise<boolean>, timeout
     }
 }
 
-class Member {
+class Member implements BusMember {
     process?: ChildProcess;
     constructor(
         readonly index: number,
@@ -141,12 +141,180 @@ class Member {
     }
 }
 
-export class ReplicatedBus {
+/** A node or a Sentinel of a bus under test, as the scenarios act on it. */
+export interface BusMember {
+    readonly index: number;
+    /** Its address: the one it announces. */
+    readonly host: string;
+    readonly running: boolean;
+    signal(signal: NodeJS.Signals): void;
+    /** Stops it at once (SIGKILL), and keeps it stopped until start: a lost node. */
+    kill(): Promise<void>;
+    /** Starts it again (its start script asks the Sentinels where the master is), resolving once it runs. */
+    start(): Promise<void>;
+}
+
+/**
+ * A replicated bus as the fault scenarios see it, wherever its processes run (here on loopback, or as pods of the
+ * local cluster): its topology, its proxy, its members, and what the scenarios ask of it.
+ */
+export abstract class BusUnderTest {
+    abstract readonly topology: ReplicationTopology;
+    abstract readonly proxy: { readonly host: string; readonly port: number };
+    abstract readonly passwords: Readonly<Record<string, string>>;
+    protected abstract readonly nodes: readonly BusMember[];
+    protected abstract readonly sentinels: readonly BusMember[];
+
+    /** Runs the switchover script as node `index`'s preStop hook would; resolves with its output, or rejects. */
+    abstract switchover(index: number): Promise<string>;
+
+    /** Stops what the bus started for the test. */
+    abstract destroy(): Promise<void>;
+
+    /** Runs one call as `user` through the proxy, on a fresh connection. */
+    async throughProxy<T>(user: string, call: (client: Redis) => Promise<T>): Promise<T> {
+        return this.withClient({ ...this.proxy }, user, call);
+    }
+
+    /** Runs one call as `user` on node `index` directly. */
+    async onNode<T>(index: number, user: string, call: (client: Redis) => Promise<T>): Promise<T> {
+        return this.withClient({ host: this.topology.nodes[index], port: this.topology.redisPort }, user, call);
+    }
+
+    private async withClient<T>(
+        at: { host: string; port: number },
+        user: string,
+        call: (client: Redis) => Promise<T>,
+    ): Promise<T> {
+        const client = this.client(at, user, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000 });
+        client.on("error", () => undefined);
+        try {
+            await client.connect();
+            return await call(client);
+        } finally {
+            client.disconnect();
+        }
+    }
+
+    /** A client as `user`: through the proxy by default, as a DSM service connects. */
+    client(
+        at: { host: string; port: number } = this.proxy,
+        user: string = ADMIN_USER,
+        options: RedisOptions = {},
+    ): Redis {
+        return new Redis({
+            host: at.host,
+            port: at.port,
+            username: user,
+            password: this.passwords[user],
+            maxRetriesPerRequest: 1,
+            ...options,
+        });
+    }
+
+    /** What node `index` says it is: its ROLE's first word. */
+    async role(index: number): Promise<string> {
+        const reply = (await this.onNode(index, SENTINEL_USER, (c) => c.call("ROLE"))) as unknown[];
+        return String(reply[0]);
+    }
+
+    /** The master every Sentinel agrees on, as a node index, or undefined while they disagree. */
+    async agreedMaster(): Promise<number | undefined> {
+        const answers = await Promise.all(
+            this.sentinels
+                .filter((s) => s.running)
+                .map((s) =>
+                    this.askSentinel(s.host, ["SENTINEL", "get-master-addr-by-name", MASTER_NAME]).then(
+                        (reply) => (reply as string[])[0],
+                        () => undefined,
+                    ),
+                ),
+        );
+        const hosts = new Set(answers);
+        if (hosts.size !== 1) return undefined;
+        const index = this.topology.nodes.indexOf(String(answers[0]));
+        return index < 0 ? undefined : index;
+    }
+
+    /** Resolves with the new master once every running Sentinel agrees on one other than `old`. */
+    async untilNewMaster(old: number): Promise<number> {
+        let agreed: number | undefined;
+        await until("a new master", async () => {
+            agreed = await this.agreedMaster();
+            return agreed !== undefined && agreed !== old;
+        });
+        return agreed as number;
+    }
+
+    protected async askSentinel(host: string, command: string[]): Promise<unknown> {
+        const client = new Redis({
+            host,
+            port: this.topology.sentinelPort,
+            lazyConnect: true,
+            retryStrategy: () => null,
+            connectTimeout: 1000,
+        });
+        client.on("error", () => undefined);
+        try {
+            await client.connect();
+            return await client.call(command[0], ...command.slice(1));
+        } finally {
+            client.disconnect();
+        }
+    }
+
+    protected async sentinelView(host: string): Promise<{ replicas: number; peers: number }> {
+        const flat = (await this.askSentinel(host, ["SENTINEL", "master", MASTER_NAME])) as string[];
+        const field = (name: string) => Number(flat[flat.indexOf(name) + 1]);
+        return { replicas: field("num-slaves"), peers: field("num-other-sentinels") };
+    }
+
+    /**
+     * Resolves when exactly one running node is master, every other running node is its replica with the link up
+     * and the same replication offset, and (once Sentinels run) the Sentinels agree on it. Returns the master.
+     */
+    async untilSettled(timeoutMs = 30000): Promise<number> {
+        let master = -1;
+        await until(
+            "one master, every replica in sync",
+            async () => {
+                const running = this.nodes.filter((n) => n.running);
+                const infos = await Promise.all(
+                    running.map((n) => this.onNode(n.index, SENTINEL_USER, (c) => c.info("replication"))),
+                );
+                const fields = infos.map(parseInfo);
+                const masters = running.filter((_, i) => fields[i].role === "master");
+                if (masters.length !== 1) return false;
+                master = masters[0].index;
+                const offset = fields[running.indexOf(masters[0])].master_repl_offset;
+                const replicasInSync = fields.every(
+                    (f) =>
+                        f.role === "master" ||
+                        (f.master_host === this.topology.nodes[master] &&
+                            f.master_link_status === "up" &&
+                            f.master_repl_offset === offset),
+                );
+                if (!replicasInSync) return false;
+                if (this.sentinels.some((s) => s.running)) return (await this.agreedMaster()) === master;
+                return true;
+            },
+            timeoutMs,
+        );
+        return master;
+    }
+
+    node(index: number): BusMember {
+        return this.nodes[index];
+    }
+}
+
+/** Three (or more) nodes on loopback, each with its Sentinel, and HAProxy in front. */
+export class ReplicatedBus extends BusUnderTest {
     readonly topology: ReplicationTopology;
     readonly proxy: { readonly host: string; readonly port: number };
     readonly passwords: Readonly<Record<string, string>>;
-    private readonly nodes: Member[] = [];
-    private readonly sentinels: Member[] = [];
+    protected readonly nodes: Member[] = [];
+    protected readonly sentinels: Member[] = [];
     private proxyProcess?: ChildProcess;
 
     private constructor(
@@ -158,6 +326,7 @@ export class ReplicatedBus {
         private readonly options: ReplicatedBusOptions,
         passwords: Record<string, string>,
     ) {
+        super();
         this.topology = {
             nodes: hosts,
             redisPort,
@@ -298,142 +467,6 @@ export class ReplicatedBus {
             "the proxy to reach the master",
             async () => (await this.throughProxy(ADMIN_USER, (c) => c.ping())) === "PONG",
         );
-    }
-
-    /** Runs one call as `user` through the proxy, on a fresh connection. */
-    async throughProxy<T>(user: string, call: (client: Redis) => Promise<T>): Promise<T> {
-        return this.withClient({ ...this.proxy }, user, call);
-    }
-
-    /** Runs one call as `user` on node `index` directly. */
-    async onNode<T>(index: number, user: string, call: (client: Redis) => Promise<T>): Promise<T> {
-        return this.withClient({ host: this.topology.nodes[index], port: this.topology.redisPort }, user, call);
-    }
-
-    private async withClient<T>(
-        at: { host: string; port: number },
-        user: string,
-        call: (client: Redis) => Promise<T>,
-    ): Promise<T> {
-        const client = this.client(at, user, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000 });
-        client.on("error", () => undefined);
-        try {
-            await client.connect();
-            return await call(client);
-        } finally {
-            client.disconnect();
-        }
-    }
-
-    /** A client as `user`: through the proxy by default, as a DSM service connects. */
-    client(
-        at: { host: string; port: number } = this.proxy,
-        user: string = ADMIN_USER,
-        options: RedisOptions = {},
-    ): Redis {
-        return new Redis({
-            host: at.host,
-            port: at.port,
-            username: user,
-            password: this.passwords[user],
-            maxRetriesPerRequest: 1,
-            ...options,
-        });
-    }
-
-    /** What node `index` says it is: its ROLE's first word. */
-    async role(index: number): Promise<string> {
-        const reply = (await this.onNode(index, SENTINEL_USER, (c) => c.call("ROLE"))) as unknown[];
-        return String(reply[0]);
-    }
-
-    /** The master every Sentinel agrees on, as a node index, or undefined while they disagree. */
-    async agreedMaster(): Promise<number | undefined> {
-        const answers = await Promise.all(
-            this.sentinels
-                .filter((s) => s.running)
-                .map((s) =>
-                    this.askSentinel(s.host, ["SENTINEL", "get-master-addr-by-name", MASTER_NAME]).then(
-                        (reply) => (reply as string[])[0],
-                        () => undefined,
-                    ),
-                ),
-        );
-        const hosts = new Set(answers);
-        if (hosts.size !== 1) return undefined;
-        const index = this.topology.nodes.indexOf(String(answers[0]));
-        return index < 0 ? undefined : index;
-    }
-
-    /** Resolves with the new master once every running Sentinel agrees on one other than `old`. */
-    async untilNewMaster(old: number): Promise<number> {
-        let agreed: number | undefined;
-        await until("a new master", async () => {
-            agreed = await this.agreedMaster();
-            return agreed !== undefined && agreed !== old;
-        });
-        return agreed as number;
-    }
-
-    private async askSentinel(host: string, command: string[]): Promise<unknown> {
-        const client = new Redis({
-            host,
-            port: this.topology.sentinelPort,
-            lazyConnect: true,
-            retryStrategy: () => null,
-            connectTimeout: 1000,
-        });
-        client.on("error", () => undefined);
-        try {
-            await client.connect();
-            return await client.call(command[0], ...command.slice(1));
-        } finally {
-            client.disconnect();
-        }
-    }
-
-    private async sentinelView(host: string): Promise<{ replicas: number; peers: number }> {
-        const flat = (await this.askSentinel(host, ["SENTINEL", "master", MASTER_NAME])) as string[];
-        const field = (name: string) => Number(flat[flat.indexOf(name) + 1]);
-        return { replicas: field("num-slaves"), peers: field("num-other-sentinels") };
-    }
-
-    /**
-     * Resolves when exactly one running node is master, every other running node is its replica with the link up
-     * and the same replication offset, and (once Sentinels run) the Sentinels agree on it. Returns the master.
-     */
-    async untilSettled(timeoutMs = 30000): Promise<number> {
-        let master = -1;
-        await until(
-            "one master, every replica in sync",
-            async () => {
-                const running = this.nodes.filter((n) => n.running);
-                const infos = await Promise.all(
-                    running.map((n) => this.onNode(n.index, SENTINEL_USER, (c) => c.info("replication"))),
-                );
-                const fields = infos.map(parseInfo);
-                const masters = running.filter((_, i) => fields[i].role === "master");
-                if (masters.length !== 1) return false;
-                master = masters[0].index;
-                const offset = fields[running.indexOf(masters[0])].master_repl_offset;
-                const replicasInSync = fields.every(
-                    (f) =>
-                        f.role === "master" ||
-                        (f.master_host === this.topology.nodes[master] &&
-                            f.master_link_status === "up" &&
-                            f.master_repl_offset === offset),
-                );
-                if (!replicasInSync) return false;
-                if (this.sentinels.some((s) => s.running)) return (await this.agreedMaster()) === master;
-                return true;
-            },
-            timeoutMs,
-        );
-        return master;
-    }
-
-    node(index: number): Member {
-        return this.nodes[index];
     }
 
     /** Runs the switchover script as node `index`'s preStop hook would; resolves with its output, or rejects. */

@@ -46,7 +46,7 @@ import { dataClaimTemplate } from "./storage";
  * next check), within the 10 s the bus promises. A failover that stalls is retried after 20 s; a second loss of the
  * master is handled 40 s after the first at the soonest (Sentinel waits twice this timeout).
  */
-const CLUSTER_TIMING = {
+export const CLUSTER_TIMING = {
     downAfterMilliseconds: 5000,
     failoverTimeoutMilliseconds: 20000,
     minReplicasMaxLagSeconds: 10,

@@ -7,7 +7,9 @@
  * in that window is then thrown away. So the script, on the master:
  * 1. holds writes (CLIENT PAUSE … WRITE: clients wait, nothing is refused);
  * 2. waits until a replica has every write (its offset equals the master's);
- * 3. asks a Sentinel to fail over: it promotes the replica with the highest offset, one with every write;
+ * 3. asks a Sentinel to fail over, one that knows every replica and peer if any does (a Sentinel restarted a moment
+ *    ago may not know them all yet, and would not make a replica it does not know follow the new master): it promotes
+ *    the replica with the highest offset, one with every write;
  * 4. waits until one of its replicas says it is master (Sentinel promoted it), and makes this node its replica at
  *    once (REPLICAOF);
  * 5. releases the held clients, which now get READONLY or a closed connection, and retry on the new master;
@@ -39,8 +41,11 @@ export function renderSwitchoverScript(topology: ReplicationTopology, timing: Sw
         `node() { on "${me}" ${topology.redisPort} "$@"; }`,
         `sentinels='${sentinels}'`,
         `ask() { redis-cli --raw -h "\${1%:*}" -p "\${1##*:}" SENTINEL "$2" ${MASTER_NAME} 2>/dev/null; }`,
-        "# The first Sentinel that accepts the failover.",
-        'failover() { for s in $sentinels; do [ "$(ask "$s" FAILOVER)" = OK ] && return 0; done; return 1; }',
+        "# A Sentinel that knows every replica and every peer: one restarted a moment ago may not know a replica yet, and",
+        "# would leave it following this node after the promotion (the new master then waits for it).",
+        `knows_all() { view=$(ask "$1" MASTER) || return 1; for f in num-slaves num-other-sentinels; do [ "$(echo "$view" | sed -n "/^$f$/{n;p;}")" = ${topology.nodes.length - 1} ] || return 1; done; }`,
+        "# The first such Sentinel that accepts the failover; failing that, any.",
+        'failover() { for s in $sentinels; do knows_all "$s" && [ "$(ask "$s" FAILOVER)" = OK ] && return 0; done; for s in $sentinels; do [ "$(ask "$s" FAILOVER)" = OK ] && return 0; done; return 1; }',
         "# The promoted replica, as soon as it says master: the Sentinels notice at their next INFO, up to a second later.",
         "new_master() {",
         "    for r in $replicas; do",

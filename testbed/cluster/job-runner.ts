@@ -60,6 +60,101 @@ export function serviceHostNames(service: string, namespace: string): string[] {
     ];
 }
 
+/**
+ * Each ConfigMap and Secret volume the container mounts, written to a folder, a claim's volume the folder of its
+ * PersistentVolume, an emptyDir a folder of the pod's: mount path to folder. ConfigMap files have every mount path
+ * rewritten to its folder, then `localize` applied (what else differs here: addresses, ports).
+ */
+export async function writePodVolumes(
+    core: K8s.CoreV1Api,
+    pod: K8s.V1Pod,
+    container: K8s.V1Container,
+    podDir: string,
+    localize: (text: string) => string = (text) => text,
+): Promise<Map<string, string>> {
+    const namespace = pod.metadata?.namespace ?? "";
+    const mounts = new Map<string, string>();
+    const files: string[] = [];
+    for (const mount of container.volumeMounts ?? []) {
+        const volume = pod.spec?.volumes?.find((v) => v.name === mount.name);
+        // A claim's volume is the folder its PersistentVolume names (node-agent.ts binds them), shared by the
+        // pods that mount it, as a volume is; the others are the pod's own.
+        const folder = volume?.persistentVolumeClaim
+            ? await claimFolder(core, namespace, volume.persistentVolumeClaim.claimName)
+            : path.join(podDir, "volumes", mount.name);
+        fs.mkdirSync(folder, { recursive: true });
+        mounts.set(mount.mountPath, folder);
+        let data: Record<string, Buffer> = {};
+        if (volume?.configMap) {
+            const map = await core.readNamespacedConfigMap({ name: volume.configMap.name ?? "", namespace });
+            data = Object.fromEntries(Object.entries(map.data ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
+        } else if (volume?.secret) {
+            const secret = await core.readNamespacedSecret({ name: volume.secret.secretName ?? "", namespace });
+            data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")]));
+        }
+        for (const [key, value] of Object.entries(data)) {
+            fs.writeFileSync(path.join(folder, key), value);
+            if (volume?.configMap) files.push(path.join(folder, key));
+        }
+    }
+    // A script names its neighbours by their mount path (run.sh: --eval /retention/trim.lua).
+    for (const file of files) {
+        fs.writeFileSync(file, localize(localizePaths(fs.readFileSync(file, "utf8"), mounts)));
+    }
+    return mounts;
+}
+
+/** The folder of a claim's PersistentVolume (a hostPath here). */
+async function claimFolder(core: K8s.CoreV1Api, namespace: string, claimName: string): Promise<string> {
+    const claim = await core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace });
+    const volume = claim.spec?.volumeName
+        ? await core.readPersistentVolume({ name: claim.spec.volumeName })
+        : undefined;
+    const folder = volume?.spec?.hostPath?.path;
+    if (folder === undefined) throw new Error(`claim ${namespace}/${claimName} is not bound to a volume here`);
+    return folder;
+}
+
+/**
+ * The container's environment as the kubelet builds it: literal values with `$(NAME)` of earlier ones expanded, the
+ * pod's name and namespace from field references, Secret and ConfigMap keys resolved; `route` rewrites each value.
+ */
+export async function containerEnvironment(
+    core: K8s.CoreV1Api,
+    pod: K8s.V1Pod,
+    container: K8s.V1Container,
+    route: (value: string) => string = (value) => value,
+): Promise<NodeJS.ProcessEnv> {
+    const namespace = pod.metadata?.namespace ?? "";
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: "/nonexistent" };
+    const fields: Record<string, string | undefined> = {
+        "metadata.name": pod.metadata?.name,
+        "metadata.namespace": namespace,
+    };
+    for (const variable of container.env ?? []) {
+        let value = variable.value?.replace(
+            /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+            (whole, name: string) => env[name] ?? whole,
+        );
+        const secretRef = variable.valueFrom?.secretKeyRef;
+        const mapRef = variable.valueFrom?.configMapKeyRef;
+        const fieldRef = variable.valueFrom?.fieldRef;
+        if (secretRef) {
+            const secret = await core.readNamespacedSecret({ name: secretRef.name ?? "", namespace });
+            const encoded = secret.data?.[secretRef.key];
+            value = encoded === undefined ? undefined : Buffer.from(encoded, "base64").toString();
+        } else if (mapRef) {
+            const map = await core.readNamespacedConfigMap({ name: mapRef.name ?? "", namespace });
+            value = map.data?.[mapRef.key];
+        } else if (fieldRef) {
+            value = fields[fieldRef.fieldPath];
+        }
+        if (value === undefined) continue;
+        env[variable.name] = route(value);
+    }
+    return env;
+}
+
 export class JobRunner {
     private readonly running = new Map<string, JobRun>();
     private readonly done = new Set<string>();
@@ -100,7 +195,6 @@ export class JobRunner {
 
     private async start(pod: K8s.V1Pod, redis: RedisEndpoint | undefined): Promise<void> {
         const uid = pod.metadata?.uid ?? "";
-        const namespace = pod.metadata?.namespace ?? "";
         const podDir = path.join(this.dir, "jobs", uid);
         fs.mkdirSync(podDir, { recursive: true });
         const [container, ...others] = pod.spec?.containers ?? [];
@@ -109,8 +203,8 @@ export class JobRunner {
             await this.report(pod, 1, "the node agent runs Job pods of one container only");
             return;
         }
-        const mounts = await this.writeVolumes(pod, container, podDir);
-        const env = await this.environment(namespace, container, redis);
+        const mounts = await writePodVolumes(this.core, pod, container, podDir);
+        const env = await this.environment(pod, container, redis);
         const [command, ...args] = [...(container.command ?? []), ...(container.args ?? [])].map((part) =>
             localizePaths(part, mounts),
         );
@@ -143,84 +237,19 @@ export class JobRunner {
         this.running.set(uid, { process: child, exited });
     }
 
-    /** Each ConfigMap and Secret volume the container mounts, written to a folder: mount path to folder. */
-    private async writeVolumes(
-        pod: K8s.V1Pod,
-        container: K8s.V1Container,
-        podDir: string,
-    ): Promise<Map<string, string>> {
-        const namespace = pod.metadata?.namespace ?? "";
-        const mounts = new Map<string, string>();
-        const files: string[] = [];
-        for (const mount of container.volumeMounts ?? []) {
-            const volume = pod.spec?.volumes?.find((v) => v.name === mount.name);
-            // A claim's volume is the folder its PersistentVolume names (node-agent.ts binds them), shared by the
-            // pods that mount it, as a volume is; the others are the pod's own.
-            const folder = volume?.persistentVolumeClaim
-                ? await this.claimFolder(namespace, volume.persistentVolumeClaim.claimName)
-                : path.join(podDir, "volumes", mount.name);
-            fs.mkdirSync(folder, { recursive: true });
-            mounts.set(mount.mountPath, folder);
-            let data: Record<string, Buffer> = {};
-            if (volume?.configMap) {
-                const map = await this.core.readNamespacedConfigMap({ name: volume.configMap.name ?? "", namespace });
-                data = Object.fromEntries(Object.entries(map.data ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
-            } else if (volume?.secret) {
-                const secret = await this.core.readNamespacedSecret({
-                    name: volume.secret.secretName ?? "",
-                    namespace,
-                });
-                data = Object.fromEntries(
-                    Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")]),
-                );
-            }
-            for (const [key, value] of Object.entries(data)) {
-                fs.writeFileSync(path.join(folder, key), value);
-                if (volume?.configMap) files.push(path.join(folder, key));
-            }
-        }
-        // A script names its neighbours by their mount path (run.sh: --eval /retention/trim.lua).
-        for (const file of files) fs.writeFileSync(file, localizePaths(fs.readFileSync(file, "utf8"), mounts));
-        return mounts;
-    }
-
-    /** The folder of a claim's PersistentVolume (a hostPath here). */
-    private async claimFolder(namespace: string, claimName: string): Promise<string> {
-        const claim = await this.core.readNamespacedPersistentVolumeClaim({ name: claimName, namespace });
-        const volume = claim.spec?.volumeName
-            ? await this.core.readPersistentVolume({ name: claim.spec.volumeName })
-            : undefined;
-        const folder = volume?.spec?.hostPath?.path;
-        if (folder === undefined) throw new Error(`claim ${namespace}/${claimName} is not bound to a volume here`);
-        return folder;
-    }
-
-    /** The container's environment, its Secret and ConfigMap references resolved, the Service routed here. */
+    /** The container's environment, with the Service in front of the running Redis routed here. */
     private async environment(
-        namespace: string,
+        pod: K8s.V1Pod,
         container: K8s.V1Container,
         redis: RedisEndpoint | undefined,
     ): Promise<NodeJS.ProcessEnv> {
-        const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: "/nonexistent" };
+        const namespace = pod.metadata?.namespace ?? "";
         const routes = redis?.namespace === namespace ? await this.redisServices(namespace) : [];
-        for (const variable of container.env ?? []) {
-            let value = variable.value;
-            const secretRef = variable.valueFrom?.secretKeyRef;
-            const mapRef = variable.valueFrom?.configMapKeyRef;
-            if (secretRef) {
-                const secret = await this.core.readNamespacedSecret({ name: secretRef.name ?? "", namespace });
-                const encoded = secret.data?.[secretRef.key];
-                value = encoded === undefined ? undefined : Buffer.from(encoded, "base64").toString();
-            } else if (mapRef) {
-                const map = await this.core.readNamespacedConfigMap({ name: mapRef.name ?? "", namespace });
-                value = map.data?.[mapRef.key];
-            }
-            if (value === undefined) continue;
-            const route = routes.find((r) => r.hosts.includes(value ?? "") || r.ports.includes(value ?? ""));
-            if (route && redis) value = route.hosts.includes(value) ? "127.0.0.1" : String(redis.port);
-            env[variable.name] = value;
-        }
-        return env;
+        return containerEnvironment(this.core, pod, container, (value) => {
+            const route = routes.find((r) => r.hosts.includes(value) || r.ports.includes(value));
+            if (route === undefined || redis === undefined) return value;
+            return route.hosts.includes(value) ? "127.0.0.1" : String(redis.port);
+        });
     }
 
     /** The Services that select the Redis pod: their DNS names, and their ports as text. */

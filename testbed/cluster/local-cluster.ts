@@ -34,6 +34,11 @@ export interface ClusterState {
     /** The loopback port of the stand-in redis-server that the Redis pod's port 6379 forwards to. */
     readonly redisPort: number;
     readonly redisNamespaces: readonly string[];
+    /**
+     * A replicated bus's nodes (pods redis-node-<n> of a Redis namespace): each runs at its own loopback address, as a
+     * pod has its own IP, on these ports; KWOK forwards each node pod's port 6379 to its address.
+     */
+    readonly replicated: ReplicatedNodesLayout;
     /** The binaries' folders (kubectl is in `kubernetes`). */
     readonly bin: { readonly kubernetes: string; readonly kwok: string };
     readonly processes: readonly Started[];
@@ -42,6 +47,16 @@ export interface ClusterState {
 }
 
 const STATE_FILE = "state.json";
+
+export interface ReplicatedNodesLayout {
+    /** Each node's address, by ordinal: a /24 of its own in 127.0.0.0/8. */
+    readonly addresses: readonly string[];
+    readonly redisPort: number;
+    readonly sentinelPort: number;
+}
+
+/** The most nodes a replicated bus may have (the `replicas` setting's bound). */
+const MAX_NODES = 7;
 
 /** The binaries' folders, once built (tools/build.sh; this never builds, see built-tools.ts). */
 function clusterBinaries(): ClusterState["bin"] {
@@ -69,8 +84,31 @@ function get(url: string, pki?: Pki): Promise<{ status: number; body: string }> 
 }
 
 /** What KWOK is told besides its stages: where port-forwards of Redis pods go, and where their logs are. */
-function kwokConfig(redisPort: number, namespaces: readonly string[], redisLog: string): string {
-    return `apiVersion: kwok.x-k8s.io/v1alpha1
+function kwokConfig(
+    redisPort: number,
+    namespaces: readonly string[],
+    redisLog: string,
+    replicated: ReplicatedNodesLayout,
+): string {
+    // A node pod by name, before the rule for every pod: its port 6379 leads to its own server.
+    const nodeForwards = namespaces.flatMap((namespace) =>
+        replicated.addresses.map(
+            (address, ordinal) => `apiVersion: kwok.x-k8s.io/v1alpha1
+kind: PortForward
+metadata:
+  name: redis-node-${ordinal}
+  namespace: ${namespace}
+spec:
+  forwards:
+    - ports: [6379]
+      target:
+        address: ${address}
+        port: ${replicated.redisPort}
+---
+`,
+        ),
+    );
+    return `${nodeForwards.join("")}apiVersion: kwok.x-k8s.io/v1alpha1
 kind: ClusterPortForward
 metadata:
   name: redis-stand-in
@@ -150,6 +188,11 @@ interface Launch {
     readonly save: (extra?: Partial<ClusterState>) => void;
 }
 
+/** A /24 for the nodes, from the API server's free port, so that two clusters on one machine do not meet. */
+function nodeSubnet(apiPort: number): number {
+    return 100 + (apiPort % 150);
+}
+
 function refuseRunningCluster(dir: string): void {
     const running = readState(dir);
     if (running !== undefined && running.processes.some((p) => isAlive(p.pid))) {
@@ -163,8 +206,8 @@ async function prepareCluster(dir: string, options: ClusterOptions): Promise<Lau
     for (const sub of ["logs", "etcd", "volumes", "redis"]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
     const logs = path.join(dir, "logs");
     const pki = createPki(path.join(dir, "pki"));
-    const [etcd, etcdPeer, apiPort, manager, scheduler, kwok, redisPort] = await Promise.all(
-        Array.from({ length: 7 }, freePort),
+    const [etcd, etcdPeer, apiPort, manager, scheduler, kwok, redisPort, nodePort, sentinelPort] = await Promise.all(
+        Array.from({ length: 9 }, freePort),
     );
     const server = `https://127.0.0.1:${apiPort}`;
     const kubeconfig = path.join(dir, "kubeconfig");
@@ -176,6 +219,14 @@ async function prepareCluster(dir: string, options: ClusterOptions): Promise<Lau
         server,
         redisPort,
         redisNamespaces: options.redisNamespaces ?? ["dsm"],
+        replicated: {
+            addresses: Array.from(
+                { length: MAX_NODES },
+                (_, ordinal) => `127.0.${nodeSubnet(apiPort)}.${ordinal + 10}`,
+            ),
+            redisPort: nodePort,
+            sentinelPort,
+        },
         bin: clusterBinaries(),
         processes,
         startSeconds: 0,
@@ -282,7 +333,7 @@ function startKwok({ state, pki, ports, start }: Launch): Started {
     const kwokConfigFile = path.join(dir, "kwok.yaml");
     fs.writeFileSync(
         kwokConfigFile,
-        kwokConfig(state.redisPort, state.redisNamespaces, path.join(dir, "redis", "redis.log")),
+        kwokConfig(state.redisPort, state.redisNamespaces, path.join(dir, "redis", "redis.log"), state.replicated),
     );
     const stages = fs
         .readdirSync(path.join(bin.kwok, "stages"))

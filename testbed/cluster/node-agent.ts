@@ -10,6 +10,7 @@
  *   the pod's port 6379 there and serves the server's log, written in CRI format, to `kubectl logs`. A new pod (a
  *   rollout) replaces the server, after the old one has stopped, as `strategy: Recreate` does; a server that dies is
  *   restarted, as the kubelet restarts a container.
+ * - **A replicated bus.** Its nodes, their Sentinels and its proxy run as real processes (replicated-pods.ts).
  * - **Jobs.** The pods of Jobs in the Redis namespaces (the retention CronJob's) run for real, and end as their
  *   process ends (job-runner.ts).
  */
@@ -20,6 +21,7 @@ import * as path from "path";
 import * as readline from "readline";
 import { JobRunner } from "./job-runner";
 import { ClusterState, readState } from "./local-cluster";
+import { ReplicatedPods } from "./replicated-pods";
 
 const POLL_MS = 250;
 const PROVISIONED = "dsm-redis.local/provisioned-by";
@@ -73,6 +75,7 @@ class NodeAgent {
     private stopping = false;
     private readonly redisDir: string;
     private readonly jobs: JobRunner;
+    private readonly replicated: ReplicatedPods;
 
     constructor(
         private readonly dir: string,
@@ -81,6 +84,7 @@ class NodeAgent {
     ) {
         this.redisDir = path.join(dir, "redis");
         this.jobs = new JobRunner(dir, core);
+        this.replicated = new ReplicatedPods(dir, state, core);
     }
 
     /** Each pass: bind pending claims, delete released volumes, run the newest Redis pod's server, and Jobs' pods. */
@@ -89,6 +93,7 @@ class NodeAgent {
             ["provisionClaims", () => this.provisionClaims()],
             ["deleteReleasedVolumes", () => this.deleteReleasedVolumes()],
             ["reconcileRedis", () => this.reconcileRedis()],
+            ["reconcileReplicated", () => this.replicated.reconcile()],
             [
                 "reconcileJobs",
                 () =>
@@ -111,6 +116,7 @@ class NodeAgent {
     async stop(): Promise<void> {
         this.stopping = true;
         await this.jobs.stop();
+        await this.replicated.stop();
         await this.stopRedis();
     }
 
@@ -157,7 +163,9 @@ class NodeAgent {
         );
         const running = lists
             .flatMap((list) => list.items)
+            // A replicated bus's proxy pods are app=redis too: replicated-pods.ts runs them.
             .filter((p) => p.status?.phase === "Running" && p.metadata?.deletionTimestamp === undefined)
+            .filter((p) => !ReplicatedPods.isProxyPod(p))
             .sort((a, b) => String(b.metadata?.creationTimestamp).localeCompare(String(a.metadata?.creationTimestamp)));
         const pod = running[0];
         if (pod === undefined || pod.metadata?.uid !== this.current?.podUid) await this.stopRedis();

@@ -1,196 +1,20 @@
 /**
  * The replicated bus under faults, on loopback: three real redis-servers, a real redis-sentinel beside each, and
- * HAProxy in front, started by the scripts the pods run (testbed/replicated-bus.ts). Producers and consumers go
- * through the proxy, as DSM's services go through Service `redis`; a history is recorded and judged
- * (testbed/bus-history.ts): no confirmed event lost, none twice, every confirmed event delivered to every group, no
- * pending entry forgotten (consumers leave every tenth event pending), the old master back as a replica with the same history.
+ * HAProxy in front, started by the scripts the pods run (testbed/replicated-bus.ts), under the scenarios of
+ * scenarios.ts.
  */
 import { strict as assert } from "assert";
-import type Redis from "ioredis";
-import { ADMIN_USER } from "../../components/render/acl";
-import { minReplicasToWrite } from "../../components/render/replication";
-import { BusHistory, HistoryVerdict, checkHistory, readFinalState } from "../../testbed/bus-history";
-import { ReplicatedBus, until } from "../../testbed/replicated-bus";
-
-const STREAM = "dsm:events";
-const GROUPS = ["sprint-service-group", "project-service-group", "backlog-service-group"];
-const SERVICE = "sprint-service";
-
-/** A workload's client: through the proxy, failing fast while disconnected, reconnecting at once. */
-function serviceClient(bus: ReplicatedBus): Redis {
-    return bus.client(bus.proxy, SERVICE, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => 20,
-        connectTimeout: 1000,
-        // A demoted master answers READONLY: reconnect, and the proxy sends the new connection to the new master.
-        reconnectOnError: (error) => error.message.startsWith("READONLY"),
-    });
-}
-
-async function withBus(run: (bus: ReplicatedBus, history: BusHistory) => Promise<void>): Promise<HistoryVerdict> {
-    const bus = await ReplicatedBus.start({ users: [{ name: SERVICE, roles: ["publish", "consume"] }] });
-    let history: BusHistory | undefined;
-    try {
-        await bus.throughProxy(ADMIN_USER, async (c) => {
-            for (const group of GROUPS) await c.xgroup("CREATE", STREAM, group, "$", "MKSTREAM");
-        });
-        const recorded = new BusHistory({
-            stream: STREAM,
-            groups: GROUPS,
-            majorityReplicas: minReplicasToWrite(bus.topology.nodes.length),
-            connect: () => serviceClient(bus),
-        });
-        history = recorded;
-        recorded.start();
-        await untilConfirmed(recorded, "the first confirmed events");
-        await run(bus, recorded);
-        await untilConfirmed(recorded, "confirmed events after the faults");
-        await recorded.stop();
-        const master = await bus.untilSettled();
-        return await bus.onNode(master, ADMIN_USER, async (client) => {
-            const before = await readFinalState(client, STREAM, GROUPS);
-            await recorded.drain(client);
-            const after = await readFinalState(client, STREAM, GROUPS);
-            for (const group of GROUPS) {
-                assert.deepEqual(after.groups[group].pending, [], `${group} has pending entries after the drain`);
-            }
-            const verdict = checkHistory(recorded, before, after);
-            await sameHistoryEverywhere(bus, master);
-            return verdict;
-        });
-    } finally {
-        await history?.stop();
-        await bus.destroy();
-    }
-}
-
-/** Waits until ten of the last twenty publications are confirmed; else fails showing why the last ones were not. */
-async function untilConfirmed(history: BusHistory, what: string): Promise<void> {
-    const lastConfirmed = () => history.publications.slice(-20).filter((p) => p.outcome === "confirmed").length;
-    try {
-        await until(what, async () => lastConfirmed() >= 10);
-    } catch (error) {
-        const tail = history.publications.slice(-6).map((p) => `${p.event} ${p.outcome} ${p.reason ?? ""}`);
-        throw new Error(`${(error as Error).message}; the last publications:\n${tail.join("\n")}`);
-    }
-}
-
-/** Every node holds the master's entries exactly: no divergent history survived on any of them. */
-async function sameHistoryEverywhere(bus: ReplicatedBus, master: number): Promise<void> {
-    await bus.untilSettled();
-    const read = (index: number) => bus.onNode(index, ADMIN_USER, (c) => c.xrange(STREAM, "-", "+"));
-    const expected = await read(master);
-    for (let i = 0; i < bus.topology.nodes.length; i++) {
-        if (i === master) continue;
-        assert.equal(await bus.role(i), "slave", `node ${i} is not a replica`);
-        assert.deepEqual(await read(i), expected, `node ${i}'s stream differs from the master's`);
-    }
-}
-
-function assertPromisesKept(verdict: HistoryVerdict, scenario: string): void {
-    // The measurements, for the reader of the test output (the bench prints them with their goals).
-    console.log(
-        `      ${scenario}: ${verdict.confirmed} confirmed, ${verdict.written} answered, ${verdict.unconfirmedLost} unconfirmed lost, longest write gap ${verdict.longestWriteGapMilliseconds} ms`,
-    );
-    assert.ok(verdict.confirmed > 0, "nothing was confirmed: the history proves nothing");
-    assert.ok(verdict.withheld > 0, "no entry was left pending: the check on pending entries proves nothing");
-    assert.deepEqual(verdict.confirmedLost, [], "confirmed events lost");
-    assert.deepEqual(verdict.duplicated, [], "events in the stream twice");
-    for (const group of GROUPS) {
-        assert.deepEqual(verdict.undelivered[group], [], `confirmed events never delivered to ${group}`);
-        assert.deepEqual(verdict.pendingForgotten[group], [], `pending entries of ${group} forgotten`);
-    }
-}
-
-/** The issue's bound on the write outage: 10 s for a lost master (Sentinel's down-after is 1 s here), 2 s planned. */
-function assertWritesResumedWithin(verdict: HistoryVerdict, milliseconds: number): void {
-    assert.ok(
-        verdict.longestWriteGapMilliseconds <= milliseconds,
-        `writes stopped for ${verdict.longestWriteGapMilliseconds} ms, more than ${milliseconds} ms`,
-    );
-}
+import { ReplicatedBus } from "../../testbed/replicated-bus";
+import { SERVICE, faultScenarios } from "./scenarios";
 
 describe("a replicated bus under faults (real redis-server, redis-sentinel and HAProxy on loopback)", function () {
     this.timeout(120_000);
 
-    it("the master is killed (SIGKILL): a replica takes over, no confirmed event is lost, the old master rejoins as a replica", async () => {
-        const verdict = await withBus(async (bus) => {
-            const old = await bus.untilSettled();
-            bus.node(old).signal("SIGKILL");
-            await bus.untilNewMaster(old);
-            await bus.node(old).start();
-            await until("the old master to be a replica", async () => (await bus.role(old)) === "slave");
-        });
-        assertPromisesKept(verdict, "master killed");
-        assertWritesResumedWithin(verdict, 10_000);
-    });
-
-    it("the master is cut off (SIGSTOP): it takes no write when it comes back, and does not overwrite the new master", async () => {
-        let refusedOnTheOld = "";
-        const verdict = await withBus(async (bus) => {
-            const old = await bus.untilSettled();
-            bus.node(old).signal("SIGSTOP");
-            await bus.untilNewMaster(old);
-            bus.node(old).signal("SIGCONT");
-            // A producer that still reaches the old master directly (a stale connection) is refused, not lost.
-            const direct = bus.client({ host: bus.topology.nodes[old], port: bus.topology.redisPort }, SERVICE, {
-                maxRetriesPerRequest: 0,
-            });
-            direct.on("error", () => undefined);
-            try {
-                await direct.xadd(STREAM, "*", "event", "stale-master-write");
-                const acked = Number(await direct.call("WAIT", "1", "500"));
-                assert.equal(acked, 0, "a write on the old master was confirmed by a replica");
-            } catch (error) {
-                refusedOnTheOld = (error as Error).message;
-            } finally {
-                direct.disconnect();
-            }
-            await until("the old master to be a replica", async () => (await bus.role(old)) === "slave");
-        });
-        assertPromisesKept(verdict, "master paused");
-        assertWritesResumedWithin(verdict, 10_000);
-        assert.match(refusedOnTheOld, /^(NOREPLICAS|READONLY)/, "the old master accepted a write after its pause");
-    });
-
-    it("a replica is lost and comes back: writes go on, and it catches up", async () => {
-        const verdict = await withBus(async (bus) => {
-            const master = await bus.untilSettled();
-            const replica = (master + 1) % bus.topology.nodes.length;
-            bus.node(replica).signal("SIGKILL");
-            const before = (await bus.throughProxy(SERVICE, (c) => c.xlen(STREAM))) as number;
-            await until(
-                "writes without the replica",
-                async () => (await bus.throughProxy(SERVICE, (c) => c.xlen(STREAM))) > before + 20,
-            );
-            await bus.node(replica).start();
-        });
-        assertPromisesKept(verdict, "replica lost");
-        assert.ok(
-            verdict.longestWriteGapMilliseconds < 1000,
-            `writes stopped for ${verdict.longestWriteGapMilliseconds} ms without one replica`,
-        );
-    });
-
-    it("a rolling restart, replicas first, the master moved by the switchover script: no confirmed event lost", async () => {
-        const verdict = await withBus(async (bus) => {
-            const master = await bus.untilSettled();
-            const order = [...bus.topology.nodes.keys()].filter((i) => i !== master).concat(master);
-            for (const index of order) {
-                if (index === master) {
-                    assert.match(await bus.switchover(index), /master moved to/);
-                    assert.equal(await bus.role(index), "slave");
-                }
-                await bus.node(index).kill();
-                await bus.node(index).start();
-                await bus.untilSettled();
-            }
-            assert.notEqual(await bus.untilSettled(), master, "the master did not move");
-        });
-        assertPromisesKept(verdict, "rolling restart");
-        assertWritesResumedWithin(verdict, 2_000);
-    });
+    faultScenarios(
+        () => ReplicatedBus.start({ users: [{ name: SERVICE, roles: ["publish", "consume"] }] }),
+        // Sentinel's down-after is 1 s here.
+        { lostMasterMilliseconds: 10_000, plannedMilliseconds: 2_000 },
+    );
 
     it("the switchover script does nothing on a replica", async () => {
         const bus = await ReplicatedBus.start({ users: [] });
