@@ -54,12 +54,18 @@ const exists = (kind: string, name: string, namespace?: string) => {
 const podUids = () =>
     k("get", "pods", "-n", "dsm", "-l", "app=redis", "-o", "jsonpath={.items[*].metadata.uid}").split(" ");
 
-/** A connection straight to the node agent's redis-server, as the admin, to see what reached Redis. */
-async function redis(): Promise<Redis> {
-    const password = Buffer.from(
+const adminPassword = () =>
+    Buffer.from(
         k("get", "secret", "redis-dsm-admin", "-n", "dsm", "-o", "jsonpath={.data.REDIS_PASSWORD}"),
         "base64",
     ).toString();
+
+/**
+ * A connection straight to what the node agent runs behind Service redis (the redis-server, or a replicated bus's
+ * proxy), as the admin, to see what reached Redis.
+ */
+async function redis(): Promise<Redis> {
+    const password = adminPassword();
     const client = new Redis({
         host: "127.0.0.1",
         port: engineWorld().cluster.redisPort,
@@ -383,6 +389,81 @@ describe("the project's commands on the real engine", function () {
         assert.match(destroy.output, /Nothing was kept\./);
         k("wait", "--for=delete", "namespace/dsm", "--timeout=120s");
         assert.strictEqual(exists("namespace", "dsm"), false);
+    });
+
+    it("growing a live bus from 1 node to 3: preview refuses it naming replicas, and the documented path keeps every event", async () => {
+        const grow = "engine-grow";
+        stackConfig(grow, { deleteDataOnDestroy: "true" });
+        succeeded(npmRun("deploy", ["--stack", grow]));
+        const single = await redis();
+        for (let i = 0; i < 50; i++) await single.xadd("dsm:events", "*", "type", "TASK_UPDATED", "n", String(i));
+        // Ten delivered and not acknowledged: pending entries the move must keep.
+        await single.xreadgroup("GROUP", "sprint-service", "worker-1", "COUNT", 10, "STREAMS", "dsm:events", ">");
+        const length = await single.xlen("dsm:events");
+        single.disconnect();
+        const pods = podUids();
+
+        stackConfig(grow, { deleteDataOnDestroy: "true", replicas: "3" });
+        const refused = npmRun("preview", ["--stack", grow]);
+        assert.strictEqual(refused.status, 1, refused.output);
+        assert.match(refused.output, /replicas.*this bus runs 1 node; changing replicas to 3 on a live bus is refused/);
+        assert.match(refused.output, /"Growing a bus"/);
+        assert.deepStrictEqual(podUids(), pods, "nothing changed");
+        const up = npmRun("deploy", ["--stack", grow]);
+        assert.strictEqual(up.status, 1, up.output);
+        assert.deepStrictEqual(podUids(), pods, "a deploy is refused the same way");
+
+        // docs/high-availability.md, "Growing a bus": back up, destroy, deploy with replicas, restore.
+        const file = path.join(engineWorld().engine.dir, "grow.backup.json");
+        succeeded(npmRun("backup", ["--stack", grow, "--out", file]));
+        succeeded(npmRun("destroy", ["--stack", grow, "--yes"]));
+        k("wait", "--for=delete", "namespace/dsm", "--timeout=120s");
+        succeeded(npmRun("deploy", ["--stack", grow]));
+        assert.strictEqual(k("get", "statefulset", "redis-node", "-n", "dsm", "-o", "jsonpath={.spec.replicas}"), "3");
+        assert.match(
+            k("get", "deployment", "redis", "-n", "dsm", "-o", "jsonpath={.spec.template.spec.containers[0].image}"),
+            /^haproxy:/,
+        );
+        // The new bus has its groups already (the deploy made them): --force replaces them with the backup's.
+        succeeded(npmRun("restore", [file, "--stack", grow, "--force"]));
+
+        // Through Service redis, now the proxy in front of the master; and on a replica, directly.
+        const bus = await redis();
+        try {
+            assert.strictEqual(await bus.xlen("dsm:events"), length, "every event came over");
+            const pending = (await bus.xpending("dsm:events", "sprint-service")) as [number, ...unknown[]];
+            assert.strictEqual(pending[0], 10, "the pending entries came over");
+            assert.strictEqual(Number(await bus.call("WAIT", "2", "5000")), 2, "both replicas have the restore");
+        } finally {
+            bus.disconnect();
+        }
+        const { addresses, redisPort } = engineWorld().cluster.replicated;
+        const roles = await Promise.all(
+            addresses.slice(0, 3).map(async (host) => {
+                const node = new Redis({
+                    host,
+                    port: redisPort,
+                    username: "dsm-admin",
+                    password: adminPassword(),
+                    lazyConnect: true,
+                });
+                try {
+                    await node.connect();
+                    const role = /^role:(\w+)/m.exec(await node.info("replication"))?.[1];
+                    return [role, await node.xlen("dsm:events")];
+                } finally {
+                    node.disconnect();
+                }
+            }),
+        );
+        assert.deepStrictEqual(roles.map(([role]) => role).sort(), ["master", "slave", "slave"]);
+        // Every node holds every event: the restore reached the replicas through replication.
+        assert.deepStrictEqual(
+            roles.map(([, entries]) => entries),
+            [length, length, length],
+        );
+        succeeded(npmRun("destroy", ["--stack", grow, "--yes"]));
+        k("wait", "--for=delete", "namespace/dsm", "--timeout=120s");
     });
 
     it("runs the integration test of tests/integration for real: up, verify, up with no changes, destroy", () => {
