@@ -14,7 +14,7 @@ import { buildService } from "./builders/service";
 import { buildDataClaim } from "./builders/storage";
 import { ClusterAccess, buildProvisioning } from "./builders/provisioning";
 import { buildDeployment } from "./builders/workload";
-import { ReplicatedBus, buildReplicatedBus } from "./builders/replicated-bus";
+import { ReplicatedBus, buildReplicatedBus } from "./builders/replicated-workload";
 import { ADMIN_USER, BACKUP_USER, METRICS_USER, REPLICATION_USERS, RETENTION_USER, SystemUser } from "./render/acl";
 import { RedisTopologyGuard } from "./topology-guard/resource";
 import { RedisAclUsers } from "./acl-users/resource";

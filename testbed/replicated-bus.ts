@@ -250,6 +250,9 @@ export abstract class BusUnderTest {
         const client = new Redis({
             host,
             port: this.topology.sentinelPort,
+            // As the scripts do: a Sentinel tells a client without a password only where the master is.
+            username: SENTINEL_USER,
+            password: this.passwords[SENTINEL_USER],
             lazyConnect: true,
             retryStrategy: () => null,
             connectTimeout: 1000,

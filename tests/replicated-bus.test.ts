@@ -125,20 +125,39 @@ describe("a replicated bus under mocks (replicas 3)", () => {
         );
     });
 
-    it("opens the replication and Sentinel ports between the bus's own pods only", () => {
+    it("opens the replication port between the bus's pods only, and Sentinel's to clients too", () => {
         const policy = only(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs.spec;
         const busPods = { matchExpressions: [{ key: "app", operator: "In", values: ["redis", "redis-node"] }] };
         assert.deepStrictEqual(policy.podSelector, busPods);
-        const sentinelRules = policy.ingress.filter((rule) => rule.ports.some((p) => p.port === 26379));
-        assert.deepStrictEqual(sentinelRules, [
-            {
-                from: [{ podSelector: busPods }],
-                ports: [
-                    { protocol: "TCP", port: 6379 },
-                    { protocol: "TCP", port: 26379 },
-                ],
-            },
-        ]);
+        const ports = (rule: (typeof policy.ingress)[number]) => rule.ports.map((p) => p.port);
+        assert.deepStrictEqual(
+            policy.ingress.map((rule) => [rule.from.map((peer) => Object.keys(peer).sort().join("+")), ports(rule)]),
+            [
+                [["podSelector"], [6379, 26379]],
+                [["namespaceSelector+podSelector"], [6379, 26379]],
+                // The metrics port, from the monitoring namespace, as on one node.
+                [["namespaceSelector"], [9121]],
+            ],
+        );
+        assert.deepStrictEqual(policy.ingress[0].from, [{ podSelector: busPods }]);
+    });
+
+    it("hands Sentinel-aware clients the Sentinels and the master's name in each credentials Secret", () => {
+        const secret = named(run, "kubernetes:core/v1:Secret", "redis-sprint-service").inputs.stringData;
+        assert.strictEqual(secret.REDIS_SENTINELS, NODE_HOSTS.map((host) => `${host}:26379`).join(","));
+        assert.strictEqual(secret.REDIS_SENTINEL_MASTER, "dsm");
+        assert.strictEqual(secret.REDIS_HOST, "redis.dsm.svc.cluster.local");
+    });
+
+    it("lets a client without a password ask a Sentinel only where the master is; the peers log in", () => {
+        const script = named(run, "kubernetes:core/v1:ConfigMap", "redis-replication").inputs.data["sentinel-start.sh"];
+        const defaultUser = /echo "user default on nopass (.*)"$/m.exec(script)?.[1] ?? "";
+        assert.match(defaultUser, /^resetchannels &\+switch-master -@all /);
+        for (const allowed of ["+sentinel|get-master-addr-by-name", "+sentinel|sentinels", "+sentinel|replicas"]) {
+            assert.ok(defaultUser.split(" ").includes(allowed), allowed);
+        }
+        assert.doesNotMatch(defaultUser, /failover|\+@|set\b|config/i);
+        assert.match(script, /echo "sentinel sentinel-user dsm-sentinel"/);
     });
 
     it("applies user changes to every node by its own pod, and creates the groups through the proxy", () => {

@@ -8,7 +8,8 @@ import * as random from "@pulumi/random";
 import { NO_PASSWORD, PasswordHash, sha256Hex } from "../render/acl";
 import { PASSWORD_KEY } from "../render/pod-spec";
 import type { BuildContext } from "./context";
-import { BUS_LABELS, secretNameFor } from "./object-names";
+import { MASTER_NAME, SENTINEL_PORT } from "../render/replication";
+import { BUS_LABELS, nodeHosts, secretNameFor } from "./object-names";
 
 export interface UserCredentials {
     readonly user: string;
@@ -16,7 +17,10 @@ export interface UserCredentials {
     readonly password: pulumi.Output<string | undefined>;
     /** Secret: a hash of a secret is still only for the ACL file. */
     readonly passwordHash: pulumi.Output<PasswordHash>;
-    /** The Kubernetes Secret a service mounts: REDIS_USERNAME, REDIS_PASSWORD, REDIS_HOST, REDIS_PORT. */
+    /**
+     * The Kubernetes Secret a service mounts: REDIS_USERNAME, REDIS_PASSWORD, REDIS_HOST, REDIS_PORT, and on a
+     * replicated bus REDIS_SENTINELS and REDIS_SENTINEL_MASTER.
+     */
     readonly secret: k8s.core.v1.Secret;
     /** Its copies in the namespaces the service runs in. */
     readonly copies: readonly k8s.core.v1.Secret[];
@@ -46,6 +50,17 @@ export function buildCredentials(
                     [PASSWORD_KEY]: password.apply((p) => p ?? ""),
                     REDIS_HOST: host,
                     REDIS_PORT: context.setting("port").apply(String),
+                    // A replicated bus's Sentinels, for Sentinel-aware clients: host:port pairs and the master's name.
+                    ...(context.structure.replicas === 1
+                        ? {}
+                        : {
+                              REDIS_SENTINELS: pulumi.output(context.namespace).apply((ns) =>
+                                  nodeHosts(context.structure.replicas, ns)
+                                      .map((h) => `${h}:${SENTINEL_PORT}`)
+                                      .join(","),
+                              ),
+                              REDIS_SENTINEL_MASTER: MASTER_NAME,
+                          }),
                 },
             },
             opts,

@@ -36,8 +36,7 @@ export function buildNetworkPolicy(context: BuildContext): k8s.networking.v1.Net
                 policyTypes: ["Ingress"],
                 ingress: [
                     // On a replicated bus, the bus's own pods reach each other: a replica its master, a Sentinel
-                    // every node and its peers, the proxy every node. Sentinel's port is for these only: clients
-                    // reach the master through the proxy.
+                    // every node and its peers, the proxy every node.
                     ...(replicated
                         ? [
                               {
@@ -65,7 +64,12 @@ export function buildNetworkPolicy(context: BuildContext): k8s.networking.v1.Net
                                 },
                             },
                         ],
-                        ports: [{ protocol: "TCP", port: REDIS_CONTAINER_PORT }],
+                        // On a replicated bus, Sentinel's port too: a Sentinel-aware client asks it where the master
+                        // is (it may ask nothing else without the Sentinel user's password).
+                        ports: [
+                            { protocol: "TCP", port: REDIS_CONTAINER_PORT },
+                            ...(replicated ? [{ protocol: "TCP", port: SENTINEL_PORT }] : []),
+                        ],
                     },
                     // The metrics port, from the monitoring namespace only (Prometheus's), when there is an exporter.
                     ...(structure.metrics

@@ -35,6 +35,27 @@ export const SCRIPT_ENV = {
 export const REPLICA_SPREADS = ["preferred", "required"] as const;
 export type ReplicaSpread = (typeof REPLICA_SPREADS)[number];
 
+/**
+ * What anyone may ask a Sentinel without a password: where the master is, who the other Sentinels and the replicas
+ * are, and to be told of a failover (`+switch-master`), which is what a Sentinel-aware client (ioredis `sentinels`)
+ * asks. Never FAILOVER, SET, REMOVE, RESET or CONFIG: those need the Sentinel user, which the peers and the scripts
+ * log in as.
+ */
+export const SENTINEL_CLIENT_RULES = [
+    "resetchannels",
+    "&+switch-master",
+    "-@all",
+    "+ping",
+    "+auth",
+    "+client|setname",
+    "+sentinel|get-master-addr-by-name",
+    "+sentinel|sentinels",
+    "+sentinel|replicas",
+    "+sentinel|slaves",
+    "+subscribe",
+    "+unsubscribe",
+] as const;
+
 export interface Endpoint {
     readonly host: string;
     readonly port: number;
@@ -157,6 +178,7 @@ export function renderSentinelStartScript(topology: ReplicationTopology): string
         `if [ -z "$master" ]; then master=${shellWord(`${topology.nodes[0]} ${topology.redisPort}`)}; fi`,
         "umask 077",
         `conf="${env("runDir")}/sentinel.conf"`,
+        `hash=$(printf %s "${env("sentinelPassword")}" | sha256sum | cut -d " " -f 1)`,
         "{",
         `    echo "port ${topology.sentinelPort}"`,
         '    echo "protected-mode no"',
@@ -167,6 +189,11 @@ export function renderSentinelStartScript(topology: ReplicationTopology): string
         `    echo "sentinel announce-ip ${env("announceHost")}"`,
         `    echo "sentinel announce-port ${topology.sentinelPort}"`,
         `    echo "sentinel monitor ${name} $master ${quorum(topology.nodes.length)}"`,
+        "    # Its own users: a client may only ask where the master is; the peers and the scripts log in as the Sentinel user.",
+        `    echo "user default on nopass ${SENTINEL_CLIENT_RULES.join(" ")}"`,
+        `    echo "user ${SENTINEL_USER} on #$hash resetchannels &* +@all"`,
+        `    echo "sentinel sentinel-user ${SENTINEL_USER}"`,
+        `    echo "sentinel sentinel-pass \\"${env("sentinelPassword")}\\""`,
         `    echo "sentinel auth-user ${name} ${SENTINEL_USER}"`,
         `    echo "sentinel auth-pass ${name} \\"${env("sentinelPassword")}\\""`,
         `    echo "sentinel down-after-milliseconds ${name} ${topology.downAfterMilliseconds}"`,

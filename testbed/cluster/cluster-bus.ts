@@ -6,7 +6,7 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
-import { CLUSTER_TIMING } from "../../components/builders/replicated-bus";
+import { CLUSTER_TIMING } from "../../components/builders/replicated-workload";
 import { BusMember, BusUnderTest, until } from "../replicated-bus";
 import type { ReplicationTopology } from "../../components/render/replication";
 import { isAlive } from "./processes";

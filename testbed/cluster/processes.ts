@@ -56,6 +56,9 @@ export async function stopProcess(pid: number, graceMs = 5000): Promise<void> {
     while (isAlive(pid) && Date.now() < deadline) await pause(50);
     if (isAlive(pid)) signal("SIGKILL");
     while (isAlive(pid)) await pause(20);
+    // What the process started after the group was signalled (the node agent restarting a server as it stopped)
+    // is in the group still: nothing of it outlives the stop.
+    signal("SIGKILL");
 }
 
 /**

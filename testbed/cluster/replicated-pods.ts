@@ -67,6 +67,8 @@ export class ReplicatedPods {
     /** By pod name and container: the pod's uid and the process. */
     private readonly runs = new Map<string, { uid: string; containers: Map<NodeContainer, Run> }>();
     private proxy: { uid: string; run: Run } | undefined;
+    /** Set by stop: a pass still under way starts nothing more. */
+    private stopped = false;
 
     constructor(
         private readonly dir: string,
@@ -86,6 +88,7 @@ export class ReplicatedPods {
     }
 
     async stop(): Promise<void> {
+        this.stopped = true;
         for (const name of [...this.runs.keys()]) await this.stopPod(name);
         await this.stopProxy();
     }
@@ -176,6 +179,7 @@ export class ReplicatedPods {
     }
 
     private spawnLogged(command: string, args: string[], env: NodeJS.ProcessEnv, dir: string, name: string): Run {
+        if (this.stopped) throw new Error(`the agent is stopping: ${name} is not started`);
         const log = fs.openSync(path.join(dir, `${name}.log`), "a");
         const child = spawn(command, args, { cwd: dir, env, stdio: ["ignore", log, log] });
         fs.closeSync(log);

@@ -4,7 +4,9 @@
  * scenarios.ts.
  */
 import { strict as assert } from "assert";
-import { ReplicatedBus } from "../../testbed/replicated-bus";
+import Redis from "ioredis";
+import { MASTER_NAME } from "../../components/render/replication";
+import { ReplicatedBus, until } from "../../testbed/replicated-bus";
 import { SERVICE, faultScenarios } from "./scenarios";
 
 describe("a replicated bus under faults (real redis-server, redis-sentinel and HAProxy on loopback)", function () {
@@ -15,6 +17,55 @@ describe("a replicated bus under faults (real redis-server, redis-sentinel and H
         // Sentinel's down-after is 1 s here.
         { lostMasterMilliseconds: 10_000, plannedMilliseconds: 2_000 },
     );
+
+    it("a Sentinel-aware client (ioredis sentinels) follows a failover; a Sentinel refuses it all but where the master is", async () => {
+        const bus = await ReplicatedBus.start({ users: [{ name: SERVICE, roles: ["publish", "consume"] }] });
+        const sentinels = bus.topology.nodes.map((host) => ({ host, port: bus.topology.sentinelPort }));
+        // As a service would configure it from its Secret: REDIS_SENTINELS, REDIS_SENTINEL_MASTER, its own user.
+        const client = new Redis({
+            sentinels,
+            name: MASTER_NAME,
+            username: SERVICE,
+            password: bus.passwords[SERVICE],
+            maxRetriesPerRequest: 1,
+            reconnectOnError: (error) => error.message.startsWith("READONLY"),
+        });
+        client.on("error", () => undefined);
+        const anonymous = new Redis({
+            ...sentinels[0],
+            lazyConnect: true,
+            maxRetriesPerRequest: 0,
+            enableReadyCheck: false,
+        });
+        try {
+            await client.xadd("dsm:events", "*", "type", "before-the-failover");
+            const old = await bus.untilSettled();
+            await bus.node(old).kill();
+            const next = await bus.untilNewMaster(old);
+            await until("a write through the Sentinels' new master", async () => {
+                await client.xadd("dsm:events", "*", "type", "after-the-failover");
+                return true;
+            });
+            assert.equal((await bus.onNode(next, SERVICE, (c) => c.xlen("dsm:events"))) >= 2, true);
+            await anonymous.connect();
+            assert.deepEqual(await anonymous.call("SENTINEL", "get-master-addr-by-name", MASTER_NAME), [
+                bus.topology.nodes[next],
+                String(bus.topology.redisPort),
+            ]);
+            for (const command of [
+                ["FAILOVER", MASTER_NAME],
+                ["SET", MASTER_NAME, "quorum", "1"],
+                ["REMOVE", MASTER_NAME],
+            ]) {
+                await assert.rejects(anonymous.call("SENTINEL", ...command), /NOPERM/, command[0]);
+            }
+            await bus.node(old).start();
+        } finally {
+            client.disconnect();
+            anonymous.disconnect();
+            await bus.destroy();
+        }
+    });
 
     it("the switchover script does nothing on a replica", async () => {
         const bus = await ReplicatedBus.start({ users: [] });
