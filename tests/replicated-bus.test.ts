@@ -133,13 +133,13 @@ describe("a replicated bus under mocks (replicas 3)", () => {
         assert.deepStrictEqual(
             policy.ingress.map((rule) => [rule.from.map((peer) => Object.keys(peer).sort().join("+")), ports(rule)]),
             [
-                [["podSelector"], [6379, 26379]],
                 [["namespaceSelector+podSelector"], [6379, 26379]],
+                [["podSelector"], [6379, 26379]],
                 // The metrics port, from the monitoring namespace, as on one node.
                 [["namespaceSelector"], [9121]],
             ],
         );
-        assert.deepStrictEqual(policy.ingress[0].from, [{ podSelector: busPods }]);
+        assert.deepStrictEqual(policy.ingress[1].from, [{ podSelector: busPods }]);
     });
 
     it("hands Sentinel-aware clients the Sentinels and the master's name in each credentials Secret", () => {

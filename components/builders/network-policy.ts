@@ -35,19 +35,6 @@ export function buildNetworkPolicy(context: BuildContext): k8s.networking.v1.Net
                 podSelector: replicated ? BUS_PODS : { matchLabels: REDIS_SELECTOR },
                 policyTypes: ["Ingress"],
                 ingress: [
-                    // On a replicated bus, the bus's own pods reach each other: a replica its master, a Sentinel
-                    // every node and its peers, the proxy every node.
-                    ...(replicated
-                        ? [
-                              {
-                                  from: [{ podSelector: BUS_PODS }],
-                                  ports: [
-                                      { protocol: "TCP", port: REDIS_CONTAINER_PORT },
-                                      { protocol: "TCP", port: SENTINEL_PORT },
-                                  ],
-                              },
-                          ]
-                        : []),
                     {
                         // One peer with both selectors: a labelled pod AND in one of the namespaces.
                         from: [
@@ -71,6 +58,19 @@ export function buildNetworkPolicy(context: BuildContext): k8s.networking.v1.Net
                             ...(replicated ? [{ protocol: "TCP", port: SENTINEL_PORT }] : []),
                         ],
                     },
+                    // On a replicated bus, the bus's own pods reach each other: a replica its master, a Sentinel
+                    // every node and its peers, the proxy every node.
+                    ...(replicated
+                        ? [
+                              {
+                                  from: [{ podSelector: BUS_PODS }],
+                                  ports: [
+                                      { protocol: "TCP", port: REDIS_CONTAINER_PORT },
+                                      { protocol: "TCP", port: SENTINEL_PORT },
+                                  ],
+                              },
+                          ]
+                        : []),
                     // The metrics port, from the monitoring namespace only (Prometheus's), when there is an exporter.
                     ...(structure.metrics
                         ? [
