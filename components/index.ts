@@ -7,6 +7,7 @@ export { BusSettings, DSM_REDIS_DEFAULTS, DsmRedisArgs, ResourceAmounts, argumen
 export {
     BUS_LABELS,
     CLIENT_LABEL,
+    NODE_SELECTOR,
     OBJECT_NAMES,
     REDIS_NAME,
     REDIS_SELECTOR,
@@ -16,6 +17,7 @@ export { ADMIN_USER, DEFAULT_SERVICE_USERS, ROLE_COMMANDS, Role, ServiceUser, re
 export { REDIS_CONTAINER_PORT } from "./render/layout";
 export { PASSWORD_KEY } from "./render/pod-spec";
 export { DEAD_LETTER_FIELDS, deadLetterStreamOf } from "./render/dead-letter-script";
+export { MASTER_NAME, SENTINEL_PORT } from "./render/replication";
 export {
     BACKUP_CUT_SCRIPT,
     BACKUP_ENTRIES_SCRIPT,

@@ -475,18 +475,7 @@ export class ReplicatedBus extends BusUnderTest {
     /** Runs the switchover script as node `index`'s preStop hook would; resolves with its output, or rejects. */
     switchover(index: number): Promise<string> {
         const env = this.podEnv(this.topology.nodes[index], index, "");
-        return new Promise((resolve, reject) => {
-            const child = spawn("sh", [path.join(this.dir, "switchover.sh")], {
-                env,
-                stdio: ["ignore", "pipe", "pipe"],
-            });
-            let out = "";
-            child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-            child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-            child.once("exit", (code) =>
-                code === 0 ? resolve(out) : reject(new Error(`switchover failed (${code}): ${out}`)),
-            );
-        });
+        return runSwitchover(["sh", path.join(this.dir, "switchover.sh")], env);
     }
 
     /** Stops every process by its PID and removes the directory. */
@@ -501,6 +490,19 @@ export class ReplicatedBus extends BusUnderTest {
         await Promise.all([...this.sentinels, ...this.nodes].map((m) => m.kill()));
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
+}
+
+/** Runs a switchover script as a preStop hook runs: resolves with its output, or rejects with it. */
+export function runSwitchover(command: readonly string[], env: NodeJS.ProcessEnv): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command[0], command.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+        child.once("exit", (code) =>
+            code === 0 ? resolve(out) : reject(new Error(`switchover failed (${code}): ${out}`)),
+        );
+    });
 }
 
 /** The proxy's own address: after the nodes'. */

@@ -1,9 +1,11 @@
 /**
- * The verification of the design's section 4, against the stack's cluster: the pod, its log, the Service, and Redis
+ * The verification of the design's section 4, against the stack's cluster: the pod (on a replicated bus, every node
+ * and proxy), its log, the Service, and Redis
  * itself through a port-forward as the admin user. Each check stands alone, so that one failure does not hide the others.
  */
 import type * as K8s from "@kubernetes/client-node";
 import {
+    NODE_SELECTOR,
     REDIS_SELECTOR,
     secretNameFor,
     ADMIN_USER,
@@ -67,30 +69,63 @@ export async function verifyBus(
     const config = loadKubeConfig(k8s, target);
     const core = config.makeApiClient(k8s.CoreV1Api);
     const { namespace } = target;
-    let podName: string | undefined;
+    /** The pods that run Redis: the single one, or a replicated bus's nodes. */
+    let redisPods: string[] = [];
 
     const results: CheckResult[] = [];
-    results.push(
-        await check("pod is Running and Ready", async () => {
-            const selector = labelSelector(REDIS_SELECTOR);
-            const pods = await core.listNamespacedPod({ namespace, labelSelector: selector });
-            if (pods.items.length === 0) throw new Error(`no pod with label ${selector} in namespace ${namespace}`);
-            const pod = pods.items[0];
-            podName = pod.metadata?.name;
-            const phase = pod.status?.phase;
-            const ready = (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
-            if (phase !== "Running" || !ready)
-                throw new Error(`pod ${podName} is ${phase ?? "in no phase"}${ready ? "" : ", not Ready"}`);
-            return `pod ${podName}`;
-        }),
-    );
+    const notReady = (pod: K8s.V1Pod) => {
+        const phase = pod.status?.phase;
+        const ready = (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+        return phase === "Running" && ready
+            ? undefined
+            : `pod ${pod.metadata?.name} is ${phase ?? "in no phase"}${ready ? "" : ", not Ready"}`;
+    };
+    // Judged by the labels themselves too, not only by the server's filtering.
+    const nodes = (
+        await core.listNamespacedPod({ namespace, labelSelector: labelSelector(NODE_SELECTOR) }).catch(() => ({
+            items: [] as K8s.V1Pod[],
+        }))
+    ).items.filter((pod) => pod.metadata?.labels?.app === NODE_SELECTOR.app);
+    if (nodes.length === 0) {
+        results.push(
+            await check("pod is Running and Ready", async () => {
+                const selector = labelSelector(REDIS_SELECTOR);
+                const pods = await core.listNamespacedPod({ namespace, labelSelector: selector });
+                if (pods.items.length === 0) throw new Error(`no pod with label ${selector} in namespace ${namespace}`);
+                const pod = pods.items[0];
+                // Its log is read even when it is not Ready: the log says why.
+                redisPods = [pod.metadata?.name ?? ""];
+                const problem = notReady(pod);
+                if (problem !== undefined) throw new Error(problem);
+                return `pod ${redisPods[0]}`;
+            }),
+        );
+    } else {
+        // A replicated bus: every node, and the proxies behind Service redis.
+        results.push(
+            await check("every node and proxy pod is Running and Ready", async () => {
+                const proxies = (
+                    await core.listNamespacedPod({ namespace, labelSelector: labelSelector(REDIS_SELECTOR) })
+                ).items;
+                redisPods = nodes.map((pod) => pod.metadata?.name ?? "").sort();
+                const problems = [...nodes, ...proxies].flatMap((pod) => notReady(pod) ?? []);
+                if (proxies.length === 0) problems.push(`no proxy pod in namespace ${namespace}`);
+                if (problems.length > 0) throw new Error(problems.join("; "));
+                return `${redisPods.join(", ")} and ${proxies.length} ${proxies.length === 1 ? "proxy" : "proxies"}`;
+            }),
+        );
+    }
     results.push(
         await check(`log says "${READY_LINE}"`, async () => {
-            if (podName === undefined) throw new Error("no pod to read the log of");
-            const log = await core.readNamespacedPodLog({ name: podName, namespace, container: "redis" });
-            const line = log.split("\n").find((l) => l.includes(READY_LINE));
-            if (line === undefined) throw new Error(`the log of ${podName} has no "${READY_LINE}" line`);
-            return line.trim();
+            if (redisPods.length === 0) throw new Error("no pod to read the log of");
+            const lines = [];
+            for (const podName of redisPods) {
+                const log = await core.readNamespacedPodLog({ name: podName, namespace, container: "redis" });
+                const line = log.split("\n").find((l) => l.includes(READY_LINE));
+                if (line === undefined) throw new Error(`the log of ${podName} has no "${READY_LINE}" line`);
+                lines.push(line.trim());
+            }
+            return lines.length === 1 ? lines[0] : `${lines.length} nodes: ${lines[0]}`;
         }),
     );
     results.push(

@@ -4,10 +4,9 @@
  * HAProxy behind Service `redis`. A fault is a signal to those processes; a lost node is its pod's processes stopped
  * and kept stopped (the agent's `lost` marker) until it returns.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import { CLUSTER_TIMING } from "../../components/builders/replicated-workload";
-import { BusMember, BusUnderTest, until } from "../replicated-bus";
+import { BusMember, BusUnderTest, runSwitchover, until } from "../replicated-bus";
 import type { ReplicationTopology } from "../../components/render/replication";
 import { isAlive } from "./processes";
 import type { ClusterState } from "./local-cluster";
@@ -124,15 +123,7 @@ export class ClusterBus extends BusUnderTest {
     /** Runs the pod's preStop hook (the switchover script) as the kubelet would, with the container's environment. */
     switchover(index: number): Promise<string> {
         const { command, env } = switchoverCommand(this.state.dir, podName(index));
-        return new Promise((resolve, reject) => {
-            const child = spawn(command[0], command.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
-            let out = "";
-            child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-            child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-            child.once("exit", (code) =>
-                code === 0 ? resolve(out) : reject(new Error(`switchover failed (${code}): ${out}`)),
-            );
-        });
+        return runSwitchover(command, env);
     }
 
     /** The pods stay: every node is brought back for the next scenario. */

@@ -15,6 +15,7 @@ import * as path from "path";
 import { Pki, adminKubeconfig, createPki } from "./pki";
 import { Started, freePort, isAlive, startProcess, stopProcess, waitUntilReady } from "./processes";
 import { builtTools } from "../built-tools";
+import { NODE_CONTAINERS, containerLogFile } from "./replicated-pods";
 import { REPO_ROOT } from "../../ops/lib/repo-root";
 
 /** The folder `npm run cluster:up` uses unless DSM_CLUSTER_DIR says otherwise. */
@@ -89,8 +90,10 @@ function kwokConfig(
     namespaces: readonly string[],
     redisLog: string,
     replicated: ReplicatedNodesLayout,
+    clusterDir: string,
 ): string {
-    // A node pod by name, before the rule for every pod: its port 6379 leads to its own server.
+    // A node pod by name, before the rules for every pod: its port 6379 leads to its own server, and its containers'
+    // logs are the files the node agent writes for it (replicated-pods.ts).
     const nodeForwards = namespaces.flatMap((namespace) =>
         replicated.addresses.map(
             (address, ordinal) => `apiVersion: kwok.x-k8s.io/v1alpha1
@@ -105,6 +108,19 @@ spec:
         address: ${address}
         port: ${replicated.redisPort}
 ---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Logs
+metadata:
+  name: redis-node-${ordinal}
+  namespace: ${namespace}
+spec:
+  logs:
+${NODE_CONTAINERS.map(
+    (container) => `    - containers: [${container}]
+      logsFile: ${containerLogFile(clusterDir, `redis-node-${ordinal}`, container)}
+      follow: true
+`,
+).join("")}---
 `,
         ),
     );
@@ -333,7 +349,7 @@ function startKwok({ state, pki, ports, start }: Launch): Started {
     const kwokConfigFile = path.join(dir, "kwok.yaml");
     fs.writeFileSync(
         kwokConfigFile,
-        kwokConfig(state.redisPort, state.redisNamespaces, path.join(dir, "redis", "redis.log"), state.replicated),
+        kwokConfig(state.redisPort, state.redisNamespaces, path.join(dir, "redis", "redis.log"), state.replicated, dir),
     );
     const stages = fs
         .readdirSync(path.join(bin.kwok, "stages"))

@@ -99,7 +99,9 @@ class NodeAgent {
                 () =>
                     this.jobs.reconcile(
                         this.state.redisNamespaces,
-                        this.current && { namespace: this.current.namespace, port: this.state.redisPort },
+                        this.current
+                            ? { namespace: this.current.namespace, port: this.state.redisPort }
+                            : this.replicated.serviceEndpoint(),
                     ),
             ],
         ] as const;

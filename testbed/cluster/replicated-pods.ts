@@ -22,6 +22,7 @@ import type * as K8s from "@kubernetes/client-node";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import * as readline from "readline";
 import { NODE_SELECTOR, REDIS_SELECTOR, nodeHosts } from "../../components/builders/object-names";
 import { SENTINEL_PORT } from "../../components/render/replication";
 import { containerEnvironment, localizePaths, writePodVolumes } from "./job-runner";
@@ -39,6 +40,11 @@ export function nodePodDir(clusterDir: string, pod: string): string {
 /** The PID file of a container of a node pod, while it runs. */
 export function containerPidFile(clusterDir: string, pod: string, container: NodeContainer): string {
     return path.join(nodePodDir(clusterDir, pod), `${container}.pid`);
+}
+
+/** The log of a container of a node pod, in CRI format, which KWOK serves to `kubectl logs` (local-cluster.ts). */
+export function containerLogFile(clusterDir: string, pod: string, container: string): string {
+    return path.join(nodePodDir(clusterDir, pod), `${container}.log`);
 }
 
 /** Present while the pod's node is lost: its processes are stopped and not restarted. */
@@ -66,7 +72,7 @@ const isRunning = (pod: K8s.V1Pod) => pod.status?.phase === "Running" && pod.met
 export class ReplicatedPods {
     /** By pod name and container: the pod's uid and the process. */
     private readonly runs = new Map<string, { uid: string; containers: Map<NodeContainer, Run> }>();
-    private proxy: { uid: string; run: Run } | undefined;
+    private proxy: { uid: string; namespace: string; run: Run } | undefined;
     /** Set by stop: a pass still under way starts nothing more. */
     private stopped = false;
 
@@ -91,6 +97,11 @@ export class ReplicatedPods {
         this.stopped = true;
         for (const name of [...this.runs.keys()]) await this.stopPod(name);
         await this.stopProxy();
+    }
+
+    /** Where Service `redis` leads while the proxy runs: for Jobs' pods, which address the bus by it. */
+    serviceEndpoint(): { namespace: string; port: number } | undefined {
+        return this.proxy && { namespace: this.proxy.namespace, port: this.state.redisPort };
     }
 
     /** Whether a proxy pod runs here: the node agent's single Redis then leaves the Redis port to it. */
@@ -178,12 +189,21 @@ export class ReplicatedPods {
         });
     }
 
+    /** Starts a container's process, its output appended to its log as the kubelet writes it (CRI format). */
     private spawnLogged(command: string, args: string[], env: NodeJS.ProcessEnv, dir: string, name: string): Run {
         if (this.stopped) throw new Error(`the agent is stopping: ${name} is not started`);
-        const log = fs.openSync(path.join(dir, `${name}.log`), "a");
-        const child = spawn(command, args, { cwd: dir, env, stdio: ["ignore", log, log] });
-        fs.closeSync(log);
-        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        const child = spawn(command, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+        const log = fs.createWriteStream(path.join(dir, `${name}.log`), { flags: "a" });
+        for (const [stream, tag] of [
+            [child.stdout, "stdout"],
+            [child.stderr, "stderr"],
+        ] as const) {
+            // RFC 3339 time, stream, F (a full line), the text: what kubectl logs reads.
+            readline.createInterface({ input: stream }).on("line", (line) => {
+                log.write(`${new Date().toISOString()} ${tag} F ${line}\n`);
+            });
+        }
+        const exited = new Promise<void>((resolve) => child.once("exit", () => log.end(() => resolve())));
         return { process: child, exited };
     }
 
@@ -224,7 +244,7 @@ export class ReplicatedPods {
         const [command, ...args] = (container.command ?? []).map((part) => localizePaths(part, mounts));
         const run = this.spawnLogged(command, args, { PATH: process.env.PATH }, podDir, "proxy");
         const uid = pod.metadata?.uid ?? "";
-        this.proxy = { uid, run };
+        this.proxy = { uid, namespace: pod.metadata?.namespace ?? "", run };
         void run.exited.then(() => {
             if (this.proxy?.run === run) this.proxy = undefined;
         });

@@ -1,8 +1,8 @@
 /**
  * Adopted from a registry, under the real engine: a consumer program in a temp folder installs the `npm pack` tarball
  * (unpacked into node_modules as npm leaves it, not a link to the source tree) and runs with the plain CLI, the
- * language host and the local cluster: `pulumi up`, a no-op `pulumi up`, `pulumi destroy`. Both dynamic providers
- * (ACL users, stream groups) are serialized from the installed package and run by the engine from the state. The
+ * language host and the local cluster: `pulumi up`, a no-op `pulumi up`, `pulumi destroy`. The dynamic providers
+ * (ACL users, stream groups, the topology guard) are serialized from the installed package and run by the engine from the state. The
  * policy pack, packed the same way and run from its own temp folder, stops a preview on an unpinned image.
  */
 import * as assert from "assert";
@@ -107,7 +107,7 @@ describe("the package installed from its tarball, under the real engine", functi
         assert.match(run.output, /Deployment consumer-bus\/worker.*image is "nginx"/);
     });
 
-    it("pulumi up creates the bus, both dynamic providers running from the installed package", async function () {
+    it("pulumi up creates the bus, its dynamic providers running from the installed package", async function () {
         this.timeout(900_000);
         ok(pulumi("up", "--yes", "--policy-pack", pack));
         const state = JSON.parse(pulumi("stack", "export").output) as {
@@ -117,6 +117,7 @@ describe("the package installed from its tarball, under the real engine", functi
         assert.deepStrictEqual(dynamic.map((r) => r.type).sort(), [
             "pulumi-nodejs:dynamic/dsm:RedisAclUsers",
             "pulumi-nodejs:dynamic/dsm:RedisStreamGroups",
+            "pulumi-nodejs:dynamic/dsm:RedisTopologyGuard",
         ]);
         // The groups reached Redis, and the consumer's user reads them with its own credentials.
         assert.deepStrictEqual(await groupsSeenBy(engineWorld().cluster, CONSUMER_NAMESPACE, "billing"), [

@@ -462,6 +462,28 @@ describe("the project's commands on the real engine", function () {
             roles.map(([, entries]) => entries),
             [length, length, length],
         );
+        // The retention CronJob's next run reaches the master through Service redis, and records it there.
+        const restored = Math.floor(Date.now() / 1000);
+        const master = await redis();
+        try {
+            const deadline = Date.now() + 150_000;
+            while (Number((await master.get("dsm:retention:last-run")) ?? 0) < restored) {
+                if (Date.now() > deadline) assert.fail("no retention run reached the master within 150 s");
+                await new Promise((resolve) => setTimeout(resolve, 1000));
+            }
+        } finally {
+            master.disconnect();
+        }
+        // The operator's commands on the replicated bus: verify checks every node and proxy, cli reaches the master.
+        const verify = succeeded(npmRun("verify", ["--stack", grow]));
+        assert.strictEqual((verify.output.match(/^pass /gm) ?? []).length, 6, verify.output);
+        assert.match(
+            verify.output,
+            /every node and proxy pod is Running and Ready.*redis-node-0, redis-node-1, redis-node-2 and 2 proxies/,
+        );
+        assert.match(verify.output, /log says "Ready to accept connections".*3 nodes/);
+        const xlen = succeeded(npmRun("cli", ["--stack", grow, "XLEN", "dsm:events"]));
+        assert.match(xlen.output, new RegExp(`\\(integer\\) ${length}`));
         succeeded(npmRun("destroy", ["--stack", grow, "--yes"]));
         k("wait", "--for=delete", "namespace/dsm", "--timeout=120s");
     });
