@@ -266,6 +266,14 @@ export abstract class BusUnderTest {
         }
     }
 
+    /** The master's config epoch, as a running Sentinel has it: it grows with every failover. */
+    async configEpoch(): Promise<number> {
+        const sentinel = this.sentinels.find((s) => s.running);
+        if (sentinel === undefined) throw new Error("no Sentinel runs");
+        const flat = (await this.askSentinel(sentinel.host, ["SENTINEL", "master", MASTER_NAME])) as string[];
+        return Number(flat[flat.indexOf("config-epoch") + 1]);
+    }
+
     protected async sentinelView(host: string): Promise<{ replicas: number; peers: number }> {
         const flat = (await this.askSentinel(host, ["SENTINEL", "master", MASTER_NAME])) as string[];
         const field = (name: string) => Number(flat[flat.indexOf(name) + 1]);

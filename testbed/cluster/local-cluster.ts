@@ -329,19 +329,54 @@ function startControllers({ state, pki, ports, start }: Launch): Started[] {
  * Redis namespaces the node agent runs Job pods for real and reports how they ended (job-runner.ts).
  */
 function jobsElsewhere(stageFile: string, state: ClusterState): string {
+    const file = path.join(state.dir, "pod-complete.yaml");
+    fs.writeFileSync(
+        file,
+        withRequirements(stageFile, [requirement(".metadata.namespace", "NotIn", state.redisNamespaces)]),
+    );
+    return file;
+}
+
+/**
+ * KWOK's stages that make a pod Ready and delete it, kept for every pod but a replicated bus's nodes in the Redis
+ * namespaces: there the node agent is their kubelet (replicated-pods.ts), Ready when its processes answer, and
+ * running the preStop hook before a pod goes. Each stage is split in two, since its requirements all must hold: one
+ * for pods that are not nodes, one for nodes elsewhere.
+ */
+function nodesElsewhere(stageFile: string, state: ClusterState): string[] {
+    const name = path.basename(stageFile, ".yaml");
+    const notNodes = path.join(state.dir, `${name}.yaml`);
+    const nodesOutside = path.join(state.dir, `${name}-nodes-elsewhere.yaml`);
+    fs.writeFileSync(notNodes, withRequirements(stageFile, [requirement(".metadata.labels.app", "NotIn", [NODE_APP])]));
+    fs.writeFileSync(
+        nodesOutside,
+        withRequirements(stageFile, [
+            requirement(".metadata.labels.app", "In", [NODE_APP]),
+            requirement(".metadata.namespace", "NotIn", state.redisNamespaces),
+        ]).replace(`  name: ${name}\n`, `  name: ${name}-nodes-elsewhere\n`),
+    );
+    return [notNodes, nodesOutside];
+}
+
+/** The label of a replicated bus's node pods. */
+const NODE_APP = "redis-node";
+
+function requirement(key: string, operator: "In" | "NotIn", values: readonly string[]): string {
+    return [
+        `    - key: '${key}'`,
+        `      operator: '${operator}'`,
+        "      values:",
+        ...values.map((v) => `      - '${v}'`),
+        "",
+    ].join("\n");
+}
+
+/** A KWOK stage with more requirements in its selector. */
+function withRequirements(stageFile: string, requirements: readonly string[]): string {
     const stage = fs.readFileSync(stageFile, "utf8");
     const anchor = "    matchExpressions:\n";
     if (!stage.includes(anchor)) throw new Error(`KWOK's ${stageFile} has no matchExpressions to extend`);
-    const file = path.join(state.dir, "pod-complete.yaml");
-    const notRedis = [
-        "    - key: '.metadata.namespace'",
-        "      operator: 'NotIn'",
-        "      values:",
-        ...state.redisNamespaces.map((ns) => `      - '${ns}'`),
-        "",
-    ].join("\n");
-    fs.writeFileSync(file, stage.replace(anchor, anchor + notRedis));
-    return file;
+    return stage.replace(anchor, anchor + requirements.join(""));
 }
 
 function startKwok({ state, pki, ports, start }: Launch): Started {
@@ -354,7 +389,12 @@ function startKwok({ state, pki, ports, start }: Launch): Started {
     const stages = fs
         .readdirSync(path.join(bin.kwok, "stages"))
         .map((f) => path.join(bin.kwok, "stages", f))
-        .map((file) => (path.basename(file) === "pod-complete.yaml" ? jobsElsewhere(file, state) : file));
+        .flatMap((file) => {
+            const base = path.basename(file);
+            if (base === "pod-complete.yaml") return [jobsElsewhere(file, state)];
+            if (base === "pod-ready.yaml" || base === "pod-delete.yaml") return nodesElsewhere(file, state);
+            return [file];
+        });
     return start("kwok", path.join(bin.kwok, "kwok"), [
         `--kubeconfig=${state.kubeconfig}`,
         `--config=${[...stages, kwokConfigFile].join(",")}`,

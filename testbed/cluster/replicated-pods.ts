@@ -14,17 +14,23 @@
  *   its volume, an emptyDir a folder of the pod's.
  * - **Service `redis`.** KWOK forwards the proxy pod's port 6379 to the cluster's Redis port, where HAProxy listens;
  *   each node pod's port 6379 goes to that node's own server (KWOK PortForward by pod name).
- * - **The kubelet's restarts.** A container whose process exits is started again on the next pass, unless its pod is
- *   marked lost (a file `lost` in its folder: a node that died takes the pod's processes with it, until it returns).
- *   preStop hooks are not run: tests run the switchover script themselves (`switchoverCommand`).
+ * - **The kubelet**, for the node pods (KWOK leaves them to the agent: local-cluster.ts, nodesElsewhere): a pod is
+ *   Running at its address, and Ready when its redis and sentinel answer PING, as their readiness probes ask; a
+ *   container whose process exits is started again on the next pass, unless its pod is marked lost (a file `lost` in
+ *   its folder: a node that died takes the pod's processes with it, until it returns); a pod being deleted runs its
+ *   preStop hook (the switchover), has its processes stopped, and is then deleted. So the StatefulSet controller's
+ *   rolling update waits for each new pod as it would on a cluster.
  */
 import type * as K8s from "@kubernetes/client-node";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
 import * as readline from "readline";
 import { NODE_SELECTOR, REDIS_SELECTOR, nodeHosts } from "../../components/builders/object-names";
+import { PROBE_USER } from "../../components/render/acl";
 import { SENTINEL_PORT } from "../../components/render/replication";
+import { runSwitchover } from "../replicated-bus";
 import { containerEnvironment, localizePaths, writePodVolumes } from "./job-runner";
 import type { ClusterState } from "./local-cluster";
 
@@ -67,6 +73,31 @@ const selector = (labels: Readonly<Record<string, string>>) =>
         .map(([k, v]) => `${k}=${v}`)
         .join(",");
 
+const ordinalOf = (pod: string) => Number(pod.slice(pod.lastIndexOf("-") + 1));
+
+/**
+ * Whether a server answers PING at host:port within half a second, logging in first when a user is given (the probe
+ * user: no password, PING and ROLE only). What the pods' readiness probes ask, without a redis-cli per pass.
+ */
+function answersPing(host: string, port: number, user?: string): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host, port });
+        let reply = "";
+        const done = (ok: boolean) => {
+            socket.destroy();
+            resolve(ok);
+        };
+        socket.setTimeout(500, () => done(false));
+        socket.once("error", () => done(false));
+        socket.once("connect", () => socket.write(`${user === undefined ? "" : `AUTH ${user} ${user}\r\n`}PING\r\n`));
+        socket.on("data", (chunk: Buffer) => {
+            reply += chunk.toString();
+            if (reply.includes("+PONG\r\n")) done(true);
+            else if (reply.includes("-")) done(false);
+        });
+    });
+}
+
 const isRunning = (pod: K8s.V1Pod) => pod.status?.phase === "Running" && pod.metadata?.deletionTimestamp === undefined;
 
 export class ReplicatedPods {
@@ -75,6 +106,8 @@ export class ReplicatedPods {
     private proxy: { uid: string; namespace: string; run: Run } | undefined;
     /** Set by stop: a pass still under way starts nothing more. */
     private stopped = false;
+    /** The pods (by uid) whose deletion is under way: preStop, stop, delete. */
+    private readonly terminating = new Set<string>();
 
     constructor(
         private readonly dir: string,
@@ -82,15 +115,106 @@ export class ReplicatedPods {
         private readonly core: K8s.CoreV1Api,
     ) {}
 
-    /** Each pass: the node pods' containers, then the proxy. */
+    /**
+     * Each pass, as a kubelet: the containers of each node pod scheduled here, its status (Ready when its processes
+     * answer), the preStop hook and then the deletion of a pod being deleted; then the proxy.
+     */
     async reconcile(): Promise<void> {
         const pods = await this.list(selector(NODE_SELECTOR));
-        const running = pods.filter(isRunning);
+        const scheduled = pods.filter(
+            (p) => p.spec?.nodeName !== undefined && p.metadata?.deletionTimestamp === undefined,
+        );
+        for (const pod of pods.filter((p) => p.metadata?.deletionTimestamp !== undefined)) this.terminate(pod);
         for (const [name, run] of this.runs) {
-            if (!running.some((p) => p.metadata?.name === name && p.metadata.uid === run.uid)) await this.stopPod(name);
+            const live = scheduled.some((p) => p.metadata?.name === name && p.metadata.uid === run.uid);
+            if (!live && !this.terminating.has(run.uid)) await this.stopPod(name);
         }
-        for (const pod of running) await this.reconcileNode(pod);
+        for (const pod of scheduled) {
+            await this.reconcileNode(pod);
+            await this.reportStatus(pod);
+        }
         await this.reconcileProxy();
+    }
+
+    /**
+     * A pod being deleted, once: its preStop hook (the switchover: a master hands over first), its processes
+     * stopped, then the pod deleted at once, as a kubelet confirms a graceful deletion.
+     */
+    private terminate(pod: K8s.V1Pod): void {
+        const name = pod.metadata?.name ?? "";
+        const uid = pod.metadata?.uid ?? "";
+        if (this.terminating.has(uid)) return;
+        this.terminating.add(uid);
+        void (async () => {
+            const run = this.runs.get(name);
+            if (run?.uid === uid && run.containers.has("redis") && !this.stopped) {
+                const { command, env } = switchoverCommand(this.dir, name);
+                await runSwitchover(command, env).catch((error: unknown) => {
+                    process.stderr.write(`${new Date().toISOString()} preStop of ${name}: ${String(error)}\n`);
+                });
+            }
+            if (this.runs.get(name)?.uid === uid) await this.stopPod(name);
+            await this.core
+                .deleteNamespacedPod({ name, namespace: pod.metadata?.namespace ?? "", gracePeriodSeconds: 0 })
+                .catch(() => undefined);
+        })();
+    }
+
+    /**
+     * The pod's status as a kubelet reports it: Running at its own address, each container ready when its process
+     * answers PING (the pods' readiness probes ask the same), the pod Ready when all are. Containers not run here
+     * (the metrics exporter) count as ready. Written only when readiness changes.
+     */
+    private async reportStatus(pod: K8s.V1Pod): Promise<void> {
+        const name = pod.metadata?.name ?? "";
+        const run = this.runs.get(name);
+        const address = this.state.replicated.addresses[ordinalOf(name)];
+        const { redisPort, sentinelPort } = this.state.replicated;
+        const answers: Record<string, boolean> = {
+            redis: run?.containers.has("redis") === true && (await answersPing(address, redisPort, PROBE_USER)),
+            sentinel: run?.containers.has("sentinel") === true && (await answersPing(address, sentinelPort)),
+        };
+        const containers = pod.spec?.containers ?? [];
+        const ready = (c: K8s.V1Container) => answers[c.name] ?? true;
+        const podReady = containers.every(ready);
+        const wasReady = (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+        if (pod.status?.phase === "Running" && podReady === wasReady) return;
+        const now = new Date();
+        const condition = (type: string, status: boolean) => ({
+            type,
+            status: status ? "True" : "False",
+            lastTransitionTime: now,
+        });
+        const body: K8s.V1Pod = {
+            ...pod,
+            status: {
+                ...pod.status,
+                phase: "Running",
+                hostIP: "127.0.0.1",
+                podIP: address,
+                podIPs: [{ ip: address }],
+                startTime: pod.status?.startTime ?? now,
+                conditions: [
+                    condition("PodScheduled", true),
+                    condition("Initialized", true),
+                    condition("ContainersReady", podReady),
+                    condition("Ready", podReady),
+                ],
+                containerStatuses: containers.map((c) => ({
+                    name: c.name,
+                    image: c.image ?? "",
+                    imageID: "",
+                    ready: ready(c),
+                    started: ready(c),
+                    restartCount: 0,
+                    state: ready(c) ? { running: { startedAt: now } } : { waiting: { reason: "NotAnswering" } },
+                })),
+            },
+        };
+        // A conflict (the controllers wrote meanwhile) is left to the next pass.
+        await this.core
+            .replaceNamespacedPodStatus({ name, namespace: pod.metadata?.namespace ?? "", body })
+            .catch(() => undefined);
     }
 
     async stop(): Promise<void> {
@@ -156,8 +280,7 @@ export class ReplicatedPods {
         if (container === undefined) return;
         const podDir = nodePodDir(this.dir, podName);
         fs.mkdirSync(podDir, { recursive: true });
-        const ordinal = Number(podName.slice(podName.lastIndexOf("-") + 1));
-        const address = this.state.replicated.addresses[ordinal];
+        const address = this.state.replicated.addresses[ordinalOf(podName)];
         const networked = this.localizer(namespace);
         const mounts = await writePodVolumes(this.core, pod, container, podDir, networked);
         const localize = (text: string) => networked(localizePaths(text, mounts));

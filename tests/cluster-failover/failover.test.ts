@@ -6,6 +6,7 @@
  * (tests/replication/scenarios.ts), with the cluster's Sentinel timing (down-after 5 s).
  */
 import { strict as assert } from "assert";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,7 +18,13 @@ import { ClusterBus } from "../../testbed/cluster/cluster-bus";
 import { ClusterState, kubectl, startCluster, stopCluster } from "../../testbed/cluster/local-cluster";
 import { until } from "../../testbed/replicated-bus";
 import { programManifests } from "../cluster/manifests";
-import { SERVICE, faultScenarios } from "../replication/scenarios";
+import {
+    SERVICE,
+    assertPromisesKept,
+    assertWritesResumedWithin,
+    faultScenarios,
+    withBus,
+} from "../replication/scenarios";
 
 const STREAM = "dsm:events";
 const AUDIT_PASSWORD = "audit-password-0123456789";
@@ -28,6 +35,19 @@ const PASSWORDS = Object.fromEntries(
 );
 
 let cluster: ClusterState | undefined;
+
+/** kubectl without blocking the event loop: the history's producers and consumers run meanwhile. */
+function kubectlAsync(args: readonly string[]): Promise<string> {
+    const { bin, kubeconfig } = state();
+    return new Promise((resolve, reject) =>
+        execFile(
+            path.join(bin.kubernetes, "kubectl"),
+            ["--kubeconfig", kubeconfig, ...args],
+            (error, stdout, stderr) =>
+                error ? reject(new Error(`kubectl ${args.join(" ")}: ${stderr || error.message}`)) : resolve(stdout),
+        ),
+    );
+}
 const state = () => {
     if (cluster === undefined) throw new Error("the cluster did not start");
     return cluster;
@@ -109,6 +129,44 @@ describe("a replicated bus as pods of the local cluster, under faults", function
     });
 
     faultScenarios(attach, { lostMasterMilliseconds: 10_000, plannedMilliseconds: 2_000 });
+
+    it("a rolling restart by the StatefulSet controller: each pod's preStop hands over, no confirmed event lost, writes back within 2 s", async () => {
+        const uids = () =>
+            kubectl(state(), [
+                "get",
+                "pods",
+                "-n",
+                "dsm",
+                "-l",
+                "app=redis-node",
+                "-o",
+                "jsonpath={.items[*].metadata.uid}",
+            ])
+                .split(" ")
+                .sort();
+        const before = uids();
+        let epochs: number[] = [];
+        const verdict = await withBus(attach, async (bus) => {
+            await bus.untilSettled();
+            epochs = [await bus.configEpoch()];
+            // kubectl rollout restart, then its status, without blocking the producers and consumers of the history.
+            await kubectlAsync(["rollout", "restart", "statefulset/redis-node", "-n", "dsm"]);
+            await kubectlAsync(["rollout", "status", "statefulset/redis-node", "-n", "dsm", "--timeout=240s"]);
+            await bus.untilSettled(60_000);
+            epochs.push(await bus.configEpoch());
+        });
+        assertPromisesKept(verdict, "rollout restart");
+        assertWritesResumedWithin(verdict, 2_000);
+        const after = uids();
+        assert.equal(after.length, NODES);
+        assert.deepEqual(
+            after.filter((uid) => before.includes(uid)),
+            [],
+            "every pod was replaced",
+        );
+        // The master's pod handed over before it went: a failover by its preStop hook, at least one.
+        assert.ok(epochs[1] > epochs[0], `the master's config epoch stayed ${epochs[0]}: no failover moved it`);
+    });
 
     it("brings a lost node back as a replica of the current master, by its start script asking the Sentinels", async () => {
         const bus = await attach();

@@ -29,7 +29,7 @@ function serviceClient(bus: BusUnderTest): Redis {
     });
 }
 
-async function withBus(
+export async function withBus(
     startBus: () => Promise<BusUnderTest>,
     run: (bus: BusUnderTest, history: BusHistory) => Promise<void>,
 ): Promise<HistoryVerdict> {
@@ -92,7 +92,7 @@ async function sameHistoryEverywhere(bus: BusUnderTest, master: number): Promise
     }
 }
 
-function assertPromisesKept(verdict: HistoryVerdict, scenario: string): void {
+export function assertPromisesKept(verdict: HistoryVerdict, scenario: string): void {
     // The measurements, for the reader of the test output (the bench prints them with their goals).
     console.log(
         `      ${scenario}: ${verdict.confirmed} confirmed, ${verdict.written} answered, ${verdict.unconfirmedLost} unconfirmed lost, longest write gap ${verdict.longestWriteGapMilliseconds} ms`,
@@ -108,7 +108,7 @@ function assertPromisesKept(verdict: HistoryVerdict, scenario: string): void {
 }
 
 /** The bound on the write outage, as the scenarios are given it. */
-function assertWritesResumedWithin(verdict: HistoryVerdict, milliseconds: number): void {
+export function assertWritesResumedWithin(verdict: HistoryVerdict, milliseconds: number): void {
     assert.ok(
         verdict.longestWriteGapMilliseconds <= milliseconds,
         `writes stopped for ${verdict.longestWriteGapMilliseconds} ms, more than ${milliseconds} ms`,
