@@ -10,6 +10,7 @@ import * as path from "path";
 import Redis from "ioredis";
 import { kubectl } from "../../testbed/cluster/local-cluster";
 import { REPO_ROOT } from "../../ops/lib/repo-root";
+import { readBackup } from "../../ops/lib/backup-file";
 import { engineWorld } from "./hooks";
 import { connectOnce } from "../helpers/connect-once";
 
@@ -403,7 +404,7 @@ describe("the project's commands on the real engine", function () {
         single.disconnect();
         const pods = podUids();
 
-        stackConfig(grow, { deleteDataOnDestroy: "true", replicas: "3" });
+        stackConfig(grow, { deleteDataOnDestroy: "true", replicas: "3", backup: "true" });
         const refused = npmRun("preview", ["--stack", grow]);
         assert.strictEqual(refused.status, 1, refused.output);
         assert.match(refused.output, /replicas.*this bus runs 1 node; changing replicas to 3 on a live bus is refused/);
@@ -474,6 +475,17 @@ describe("the project's commands on the real engine", function () {
         } finally {
             master.disconnect();
         }
+        // The scheduled backup, run now, reads the master through Service redis into its claim; so does npm run backup.
+        k("create", "job", "backup-now", "--from=cronjob/redis-backup", "-n", "dsm");
+        k("wait", "--for=condition=complete", "job/backup-now", "-n", "dsm", "--timeout=120s");
+        const volume = k("get", "pvc", "redis-backups", "-n", "dsm", "-o", "jsonpath={.spec.volumeName}");
+        const folder = k("get", "pv", volume, "-o", "jsonpath={.spec.hostPath.path}");
+        const [scheduled] = fs.readdirSync(folder).filter((name) => name.endsWith(".backup"));
+        const saved = readBackup(fs.readFileSync(path.join(folder, scheduled), "utf8"), scheduled).snapshot;
+        assert.strictEqual(saved.entries.length, length);
+        assert.strictEqual(saved.groups.find((g) => g.name === "sprint-service")?.pending.length, 10);
+        const byHand = succeeded(npmRun("backup", ["--stack", grow, "--out", `${file}.again`]));
+        assert.match(byHand.output, new RegExp(`Backed up dsm:events of stack ${grow}: ${length} entries`));
         // The operator's commands on the replicated bus: verify checks every node and proxy, cli reaches the master.
         const verify = succeeded(npmRun("verify", ["--stack", grow]));
         assert.strictEqual((verify.output.match(/^pass /gm) ?? []).length, 6, verify.output);
