@@ -31,6 +31,7 @@ import {
     renderNodeStartScript,
     renderSentinelStartScript,
 } from "../components/render/replication";
+import { SWITCHOVER_HOLD_MILLISECONDS } from "../components/render/replicated-pod-spec";
 import { renderSwitchoverScript } from "../components/render/switchover";
 
 /** The directives this machine decides for a node; the pod's values (/data, /etc/redis/acl) are dropped. */
@@ -397,7 +398,10 @@ export class ReplicatedBus extends BusUnderTest {
         const sentinelScript = path.join(dir, "sentinel-start.sh");
         fs.writeFileSync(nodeScript, renderNodeStartScript(topology));
         fs.writeFileSync(sentinelScript, renderSentinelStartScript(topology));
-        fs.writeFileSync(path.join(dir, "switchover.sh"), renderSwitchoverScript(topology, { holdMilliseconds: 5000 }));
+        fs.writeFileSync(
+            path.join(dir, "switchover.sh"),
+            renderSwitchoverScript(topology, { holdMilliseconds: SWITCHOVER_HOLD_MILLISECONDS }),
+        );
         topology.nodes.forEach((host, index) => {
             const nodeDir = path.join(dir, `node-${index}`);
             const runDir = path.join(nodeDir, "run");

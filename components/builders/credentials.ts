@@ -8,7 +8,7 @@ import * as random from "@pulumi/random";
 import { NO_PASSWORD, PasswordHash, sha256Hex } from "../render/acl";
 import { PASSWORD_KEY } from "../render/pod-spec";
 import type { BuildContext } from "./context";
-import { MASTER_NAME, SENTINEL_PORT } from "../render/replication";
+import { MASTER_NAME, SENTINEL_PORT, sentinelEndpoints } from "../render/replication";
 import { BUS_LABELS, nodeHosts, secretNameFor } from "./object-names";
 
 export interface UserCredentials {
@@ -54,10 +54,8 @@ export function buildCredentials(
                     ...(context.structure.replicas === 1
                         ? {}
                         : {
-                              REDIS_SENTINELS: pulumi.output(context.namespace).apply((ns) =>
-                                  nodeHosts(context.structure.replicas, ns)
-                                      .map((h) => `${h}:${SENTINEL_PORT}`)
-                                      .join(","),
+                              REDIS_SENTINELS: context.namespace.apply((ns) =>
+                                  sentinelEndpoints(nodeHosts(context.structure.replicas, ns), SENTINEL_PORT).join(","),
                               ),
                               REDIS_SENTINEL_MASTER: MASTER_NAME,
                           }),

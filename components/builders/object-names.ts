@@ -50,12 +50,22 @@ export const NODE_SELECTOR = { app: OBJECT_NAMES.nodes } as const;
 /** Labels on the nodes and their objects: the bus's, with the nodes' own `app`. */
 export const NODE_LABELS = { ...BUS_LABELS, ...NODE_SELECTOR } as const;
 
+/** The name of a node's pod, by ordinal, as the StatefulSet names it: `redis-node-0`. */
+export function nodePodName(ordinal: number): string {
+    return `${OBJECT_NAMES.nodes}-${ordinal}`;
+}
+
+/**
+ * A node pod's stable DNS name through the headless Service. The pod's start scripts get it with `$(POD_NAME)` and
+ * `$(POD_NAMESPACE)` for the two, as the kubelet expands them.
+ */
+export function nodeDnsName(pod: string, namespace: string): string {
+    return `${pod}.${OBJECT_NAMES.nodeDomain}.${namespace}.svc.cluster.local`;
+}
+
 /** Each node's stable DNS name, by ordinal: what the nodes announce, and the proxy and the Sentinels reach. */
 export function nodeHosts(nodes: number, namespace: string): string[] {
-    return Array.from(
-        { length: nodes },
-        (_, index) => `${OBJECT_NAMES.nodes}-${index}.${OBJECT_NAMES.nodeDomain}.${namespace}.svc.cluster.local`,
-    );
+    return Array.from({ length: nodes }, (_, ordinal) => nodeDnsName(nodePodName(ordinal), namespace));
 }
 
 /** The name of a user's credentials Secret: `redis-<user>`, so that a service finds it by its own name. */

@@ -9,7 +9,7 @@ import { ADMIN_USER, AclRule } from "../render/acl";
 import { REDIS_CONTAINER_PORT } from "../render/layout";
 import { ConnectionArgs, RedisStreamGroups } from "../stream-groups/resource";
 import type { BuildContext } from "./context";
-import { OBJECT_NAMES, nodeHosts } from "./object-names";
+import { nodeHosts, nodePodName } from "./object-names";
 
 /** The label the StatefulSet controller puts on each of its pods, with the pod's name. */
 const STATEFULSET_POD_LABEL = "statefulset.kubernetes.io/pod-name";
@@ -52,7 +52,7 @@ export function buildProvisioning(
               }
             : {
                   namespace: target.namespace,
-                  podSelector: { [STATEFULSET_POD_LABEL]: `${OBJECT_NAMES.nodes}-${index}` },
+                  podSelector: { [STATEFULSET_POD_LABEL]: nodePodName(index) },
                   ...throughCluster,
                   ...login,
               };

@@ -35,6 +35,7 @@ import {
     OBJECT_NAMES,
     REDIS_NAME,
     REDIS_SELECTOR,
+    nodeDnsName,
     nodeHosts,
     secretNameFor,
 } from "./object-names";
@@ -142,7 +143,8 @@ export function buildReplicatedBus(
                         scriptsConfigMapName: OBJECT_NAMES.replication,
                         replicationSecretName: secretNameFor(REPLICATION_USER),
                         sentinelSecretName: secretNameFor(SENTINEL_USER),
-                        nodeDomain: OBJECT_NAMES.nodeDomain,
+                        // The kubelet expands these from the fields above them in the environment.
+                        announceHost: nodeDnsName("$(POD_NAME)", "$(POD_NAMESPACE)"),
                         nodeSelector: NODE_SELECTOR,
                         spread: structure.replicaSpread,
                         persistentData: claim !== undefined,

@@ -116,8 +116,13 @@ function askSentinelsForMaster(sentinels: readonly string[]): string[] {
     ];
 }
 
+/** The Sentinels, as host:port: one at each node's address. */
+export function sentinelEndpoints(nodes: readonly string[], sentinelPort: number): string[] {
+    return nodes.map((host) => `${host}:${sentinelPort}`);
+}
+
 function sentinelWords(topology: ReplicationTopology): string[] {
-    return topology.nodes.map((host) => `${host}:${topology.sentinelPort}`);
+    return sentinelEndpoints(topology.nodes, topology.sentinelPort);
 }
 
 const env = (name: keyof typeof SCRIPT_ENV) => `\${${SCRIPT_ENV[name]}}`;

@@ -20,7 +20,7 @@
  * master; at step 6 it is already a replica, and the new master refuses writes until its replicas follow it.
  */
 import { SENTINEL_USER } from "./acl";
-import { MASTER_NAME, ReplicationTopology, SCRIPT_ENV, minReplicasToWrite } from "./replication";
+import { MASTER_NAME, ReplicationTopology, SCRIPT_ENV, minReplicasToWrite, sentinelEndpoints } from "./replication";
 
 export interface SwitchoverTiming {
     /** The longest writes are held; past it they go on, on this node, and the script fails. */
@@ -28,7 +28,7 @@ export interface SwitchoverTiming {
 }
 
 export function renderSwitchoverScript(topology: ReplicationTopology, timing: SwitchoverTiming): string {
-    const sentinels = topology.nodes.map((host) => `${host}:${topology.sentinelPort}`).join(" ");
+    const sentinels = sentinelEndpoints(topology.nodes, topology.sentinelPort).join(" ");
     const tenths = Math.ceil(timing.holdMilliseconds / 100);
     const me = `\${${SCRIPT_ENV.announceHost}}`;
     return [

@@ -5,6 +5,7 @@
  * and kept stopped (the agent's `lost` marker) until it returns.
  */
 import * as fs from "fs";
+import { nodePodName } from "../../components/builders/object-names";
 import { CLUSTER_TIMING } from "../../components/builders/replicated-workload";
 import { BusMember, BusUnderTest, runSwitchover, until } from "../replicated-bus";
 import type { ReplicationTopology } from "../../components/render/replication";
@@ -12,7 +13,7 @@ import { isAlive } from "./processes";
 import type { ClusterState } from "./local-cluster";
 import { NodeContainer, containerPidFile, lostMarker, switchoverCommand } from "./replicated-pods";
 
-const podName = (ordinal: number) => `redis-node-${ordinal}`;
+const podName = nodePodName;
 
 /** One container of a node pod, as the agent runs it. */
 class PodContainer implements BusMember {

@@ -15,6 +15,7 @@ import * as path from "path";
 import { Pki, adminKubeconfig, createPki } from "./pki";
 import { Started, freePort, isAlive, startProcess, stopProcess, waitUntilReady } from "./processes";
 import { builtTools } from "../built-tools";
+import { NODE_SELECTOR, nodePodName } from "../../components/builders/object-names";
 import { NODE_CONTAINERS, containerLogFile } from "./replicated-pods";
 import { REPO_ROOT } from "../../ops/lib/repo-root";
 
@@ -99,7 +100,7 @@ function kwokConfig(
             (address, ordinal) => `apiVersion: kwok.x-k8s.io/v1alpha1
 kind: PortForward
 metadata:
-  name: redis-node-${ordinal}
+  name: ${nodePodName(ordinal)}
   namespace: ${namespace}
 spec:
   forwards:
@@ -111,13 +112,13 @@ spec:
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Logs
 metadata:
-  name: redis-node-${ordinal}
+  name: ${nodePodName(ordinal)}
   namespace: ${namespace}
 spec:
   logs:
 ${NODE_CONTAINERS.map(
     (container) => `    - containers: [${container}]
-      logsFile: ${containerLogFile(clusterDir, `redis-node-${ordinal}`, container)}
+      logsFile: ${containerLogFile(clusterDir, nodePodName(ordinal), container)}
       follow: true
 `,
 ).join("")}---
@@ -359,7 +360,7 @@ function nodesElsewhere(stageFile: string, state: ClusterState): string[] {
 }
 
 /** The label of a replicated bus's node pods. */
-const NODE_APP = "redis-node";
+const NODE_APP = NODE_SELECTOR.app;
 
 function requirement(key: string, operator: "In" | "NotIn", values: readonly string[]): string {
     return [

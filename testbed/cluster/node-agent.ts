@@ -15,12 +15,12 @@
  *   process ends (job-runner.ts).
  */
 import type * as K8s from "@kubernetes/client-node";
-import { ChildProcess, spawn } from "child_process";
+import type { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as readline from "readline";
 import { JobRunner } from "./job-runner";
 import { ClusterState, readState } from "./local-cluster";
+import { spawnWithCriLog } from "./processes";
 import { ReplicatedPods } from "./replicated-pods";
 
 const POLL_MS = 250;
@@ -241,19 +241,14 @@ class NodeAgent {
         const uid = pod.metadata?.uid ?? "";
         const conf = await this.writePodFiles(pod, path.join(this.redisDir, "pods", uid));
         if (conf === undefined) return;
-        const child = spawn("redis-server", [conf], { stdio: ["ignore", "pipe", "pipe"] });
+        const { process: child, exited } = spawnWithCriLog(
+            "redis-server",
+            [conf],
+            {},
+            path.join(this.redisDir, "redis.log"),
+            "w",
+        );
         fs.writeFileSync(path.join(this.redisDir, "redis-server.pid"), String(child.pid));
-        // kubectl logs reads CRI-format lines: RFC 3339 time, stream, tag F (a full line), the text.
-        const log = fs.createWriteStream(path.join(this.redisDir, "redis.log"), { flags: "w" });
-        for (const [stream, name] of [
-            [child.stdout, "stdout"],
-            [child.stderr, "stderr"],
-        ] as const) {
-            readline.createInterface({ input: stream }).on("line", (line) => {
-                log.write(`${new Date().toISOString()} ${name} F ${line}\n`);
-            });
-        }
-        const exited = new Promise<void>((resolve) => child.once("exit", () => log.end(() => resolve())));
         this.current = { podUid: uid, namespace: pod.metadata?.namespace ?? "", process: child, exited };
         // A server that dies is restarted on the next pass, as the kubelet restarts a container.
         void exited.then(() => {

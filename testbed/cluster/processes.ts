@@ -2,9 +2,10 @@
  * The control plane's processes: each started detached in its own process group, its output in a log file, its PID
  * recorded, and stopped by that PID (the whole group), whatever happened to the process that started it.
  */
-import { spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import * as readline from "readline";
 
 export { freePort } from "../redis-server";
 
@@ -29,6 +30,37 @@ export function startProcess(
     if (child.pid === undefined) throw new Error(`${name} did not start: ${command}`);
     child.unref();
     return { name, pid: child.pid, log };
+}
+
+/** A container's process as the node agent runs it: resolves `exited` once it has exited and its log is flushed. */
+export interface ContainerProcess {
+    readonly process: ChildProcess;
+    readonly exited: Promise<void>;
+}
+
+/**
+ * Starts a container's process with its output written to `logFile` as the kubelet writes it, CRI format (RFC 3339
+ * time, stream, F for a full line, the text), which KWOK serves to `kubectl logs`.
+ */
+export function spawnWithCriLog(
+    command: string,
+    args: readonly string[],
+    options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv },
+    logFile: string,
+    flags: "a" | "w",
+): ContainerProcess {
+    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    const log = fs.createWriteStream(logFile, { flags });
+    for (const [stream, tag] of [
+        [child.stdout, "stdout"],
+        [child.stderr, "stderr"],
+    ] as const) {
+        readline.createInterface({ input: stream }).on("line", (line) => {
+            log.write(`${new Date().toISOString()} ${tag} F ${line}\n`);
+        });
+    }
+    const exited = new Promise<void>((resolve) => child.once("exit", () => log.end(() => resolve())));
+    return { process: child, exited };
 }
 
 export function isAlive(pid: number): boolean {

@@ -15,23 +15,24 @@
  * - **Service `redis`.** KWOK forwards the proxy pod's port 6379 to the cluster's Redis port, where HAProxy listens;
  *   each node pod's port 6379 goes to that node's own server (KWOK PortForward by pod name).
  * - **The kubelet**, for the node pods (KWOK leaves them to the agent: local-cluster.ts, nodesElsewhere): a pod is
- *   Running at its address, and Ready when its redis and sentinel answer PING, as their readiness probes ask; a
+ *   Running at its address, and Ready when its readiness probes would say so (redis: master, or a replica linked and
+ *   synced; sentinel: PING); a
  *   container whose process exits is started again on the next pass, unless its pod is marked lost (a file `lost` in
  *   its folder: a node that died takes the pod's processes with it, until it returns); a pod being deleted runs its
  *   preStop hook (the switchover), has its processes stopped, and is then deleted. So the StatefulSet controller's
  *   rolling update waits for each new pod as it would on a cluster.
  */
 import type * as K8s from "@kubernetes/client-node";
-import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import * as readline from "readline";
 import { NODE_SELECTOR, REDIS_SELECTOR, nodeHosts } from "../../components/builders/object-names";
 import { PROBE_USER } from "../../components/render/acl";
 import { SENTINEL_PORT } from "../../components/render/replication";
 import { runSwitchover } from "../replicated-bus";
+import { labelSelector } from "../../components/redis-link/connection";
 import { containerEnvironment, localizePaths, writePodVolumes } from "./job-runner";
+import { ContainerProcess, spawnWithCriLog } from "./processes";
 import type { ClusterState } from "./local-cluster";
 
 /** The containers of a node pod that run here. */
@@ -63,23 +64,20 @@ export function switchoverCommand(clusterDir: string, pod: string): { command: s
     return JSON.parse(fs.readFileSync(path.join(nodePodDir(clusterDir, pod), "prestop.json"), "utf8"));
 }
 
-interface Run {
-    readonly process: ChildProcess;
-    readonly exited: Promise<void>;
-}
-
-const selector = (labels: Readonly<Record<string, string>>) =>
-    Object.entries(labels)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(",");
+type Run = ContainerProcess;
 
 const ordinalOf = (pod: string) => Number(pod.slice(pod.lastIndexOf("-") + 1));
 
 /**
- * Whether a server answers PING at host:port within half a second, logging in first when a user is given (the probe
- * user: no password, PING and ROLE only). What the pods' readiness probes ask, without a redis-cli per pass.
+ * Sends `request` to host:port and judges the reply as it arrives (true, false, or undefined to wait for more); false
+ * after half a second or on an error. What the pods' readiness probes ask, without a redis-cli per pass.
  */
-function answersPing(host: string, port: number, user?: string): Promise<boolean> {
+function answers(
+    host: string,
+    port: number,
+    request: string,
+    judge: (reply: string) => boolean | undefined,
+): Promise<boolean> {
     return new Promise((resolve) => {
         const socket = net.connect({ host, port });
         let reply = "";
@@ -89,14 +87,29 @@ function answersPing(host: string, port: number, user?: string): Promise<boolean
         };
         socket.setTimeout(500, () => done(false));
         socket.once("error", () => done(false));
-        socket.once("connect", () => socket.write(`${user === undefined ? "" : `AUTH ${user} ${user}\r\n`}PING\r\n`));
+        socket.once("connect", () => socket.write(request));
         socket.on("data", (chunk: Buffer) => {
             reply += chunk.toString();
-            if (reply.includes("+PONG\r\n")) done(true);
-            else if (reply.includes("-")) done(false);
+            const verdict = reply.includes("\r\n-") || reply.startsWith("-") ? false : judge(reply);
+            if (verdict !== undefined) done(verdict);
         });
     });
 }
+
+/** The Sentinel's readiness probe: PING. */
+const sentinelReady = (host: string, port: number) =>
+    answers(host, port, "PING\r\n", (reply) => (reply.includes("+PONG\r\n") ? true : undefined));
+
+/** A slave's ROLE: *5, slave, its master's host and port, then the link's state. */
+const REPLICA_STATE = /\$5\r\nslave\r\n\$\d+\r\n[^\r]*\r\n:\d+\r\n\$\d+\r\n([a-z_]+)\r\n/;
+
+/** The node's readiness probe (replicated-pod-spec.ts): master, or a replica linked and synced, asked as the probe user. */
+const nodeReady = (host: string, port: number) =>
+    answers(host, port, `AUTH ${PROBE_USER} ${PROBE_USER}\r\nROLE\r\n`, (reply) => {
+        if (reply.includes("$6\r\nmaster\r\n")) return true;
+        const state = REPLICA_STATE.exec(reply)?.[1];
+        return state === undefined ? undefined : state === "connected";
+    });
 
 const isRunning = (pod: K8s.V1Pod) => pod.status?.phase === "Running" && pod.metadata?.deletionTimestamp === undefined;
 
@@ -120,7 +133,7 @@ export class ReplicatedPods {
      * answer), the preStop hook and then the deletion of a pod being deleted; then the proxy.
      */
     async reconcile(): Promise<void> {
-        const pods = await this.list(selector(NODE_SELECTOR));
+        const pods = await this.list(labelSelector(NODE_SELECTOR));
         const scheduled = pods.filter(
             (p) => p.spec?.nodeName !== undefined && p.metadata?.deletionTimestamp === undefined,
         );
@@ -171,8 +184,8 @@ export class ReplicatedPods {
         const address = this.state.replicated.addresses[ordinalOf(name)];
         const { redisPort, sentinelPort } = this.state.replicated;
         const answers: Record<string, boolean> = {
-            redis: run?.containers.has("redis") === true && (await answersPing(address, redisPort, PROBE_USER)),
-            sentinel: run?.containers.has("sentinel") === true && (await answersPing(address, sentinelPort)),
+            redis: run?.containers.has("redis") === true && (await nodeReady(address, redisPort)),
+            sentinel: run?.containers.has("sentinel") === true && (await sentinelReady(address, sentinelPort)),
         };
         const containers = pod.spec?.containers ?? [];
         const ready = (c: K8s.V1Container) => answers[c.name] ?? true;
@@ -315,19 +328,7 @@ export class ReplicatedPods {
     /** Starts a container's process, its output appended to its log as the kubelet writes it (CRI format). */
     private spawnLogged(command: string, args: string[], env: NodeJS.ProcessEnv, dir: string, name: string): Run {
         if (this.stopped) throw new Error(`the agent is stopping: ${name} is not started`);
-        const child = spawn(command, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-        const log = fs.createWriteStream(path.join(dir, `${name}.log`), { flags: "a" });
-        for (const [stream, tag] of [
-            [child.stdout, "stdout"],
-            [child.stderr, "stderr"],
-        ] as const) {
-            // RFC 3339 time, stream, F (a full line), the text: what kubectl logs reads.
-            readline.createInterface({ input: stream }).on("line", (line) => {
-                log.write(`${new Date().toISOString()} ${tag} F ${line}\n`);
-            });
-        }
-        const exited = new Promise<void>((resolve) => child.once("exit", () => log.end(() => resolve())));
-        return { process: child, exited };
+        return spawnWithCriLog(command, args, { cwd: dir, env }, path.join(dir, `${name}.log`), "a");
     }
 
     private async stopContainers(containers: Map<NodeContainer, Run>, signal: NodeJS.Signals): Promise<void> {
@@ -345,7 +346,7 @@ export class ReplicatedPods {
 
     /** HAProxy for the newest running proxy pod, listening where KWOK forwards Service `redis`'s pods. */
     private async reconcileProxy(): Promise<void> {
-        const pod = (await this.list(selector(REDIS_SELECTOR)))
+        const pod = (await this.list(labelSelector(REDIS_SELECTOR)))
             .filter((p) => isRunning(p) && ReplicatedPods.isProxyPod(p))
             .sort((a, b) =>
                 String(b.metadata?.creationTimestamp).localeCompare(String(a.metadata?.creationTimestamp)),

@@ -85,7 +85,21 @@ describe("a replicated bus as pods of the local cluster, under faults", function
         const bus = await attach();
         assert.equal(await bus.untilSettled(), 0);
         for (let i = 1; i < NODES; i++) assert.equal(await bus.role(i), "slave");
-        assert.deepEqual(bus.topology.nodes, state().replicated.addresses.slice(0, NODES));
+        // The address each pod reports, as a kubelet reports its pod IP, is the one its server announces.
+        const podIPs = kubectl(state(), [
+            "get",
+            "pods",
+            "-n",
+            "dsm",
+            "-l",
+            "app=redis-node",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}={.status.podIP} {end}",
+        ]);
+        assert.deepEqual(
+            podIPs.trim().split(" ").sort(),
+            bus.topology.nodes.map((address, i) => `redis-node-${i}=${address}`),
+        );
         const announced = await bus.onNode(0, ADMIN_USER, (c) => c.info("replication"));
         for (const address of bus.topology.nodes.slice(1)) assert.match(announced, new RegExp(`ip=${address},`));
     });
