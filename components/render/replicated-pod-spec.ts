@@ -4,6 +4,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { PROBE_USER } from "./acl";
 import { CONFIG_DIR, CONFIG_FILE, REDIS_CONTAINER_PORT } from "./layout";
 import {
     PASSWORD_KEY,
@@ -49,8 +50,8 @@ export interface ReplicatedNodePodSpecArgs extends RedisPodSpecArgs {
     /** The Secrets whose REDIS_PASSWORD the replica logs in to its master with, and the Sentinels with. */
     readonly replicationSecretName: string;
     readonly sentinelSecretName: string;
-    /** The headless Service that names the pods: `<pod>.<domain>.<namespace>.svc.cluster.local`. */
-    readonly nodeDomain: string;
+    /** The pod's own DNS name, which it announces, in terms of `$(POD_NAME)` and `$(POD_NAMESPACE)`. */
+    readonly announceHost: string;
     /** The labels that select the nodes, for the spread. */
     readonly nodeSelector: Readonly<Record<string, string>>;
     readonly spread: ReplicaSpread;
@@ -71,7 +72,7 @@ function scriptEnv(args: ReplicatedNodePodSpecArgs): EnvVar[] {
     return [
         { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
         { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-        { name: SCRIPT_ENV.announceHost, value: `$(POD_NAME).${args.nodeDomain}.$(POD_NAMESPACE).svc.cluster.local` },
+        { name: SCRIPT_ENV.announceHost, value: args.announceHost },
         { name: SCRIPT_ENV.runDir, value: RUN_DIR },
         fromSecret(SCRIPT_ENV.sentinelPassword, args.sentinelSecretName),
     ];
@@ -92,12 +93,25 @@ function nodeContainer(args: ReplicatedNodePodSpecArgs): Container {
             fromSecret(SCRIPT_ENV.replicationPassword, args.replicationSecretName),
         ],
         volumeMounts: [...REDIS_MOUNTS, scriptsMount, { name: "run", mountPath: RUN_DIR }],
+        readinessProbe: { exec: { command: NODE_READINESS }, timeoutSeconds: 3, periodSeconds: 2, failureThreshold: 1 },
         // A master about to stop hands over first, losing no write (switchover.ts); on a replica it does nothing.
         lifecycle: { preStop: { exec: { command: ["sh", `${SCRIPTS_DIR}/${SCRIPT_FILES.switchover}`] } } },
     };
 }
 
 const SENTINEL_PING = ["redis-cli", "-p", String(SENTINEL_PORT), "-e", "ping"];
+
+/**
+ * A node is ready when it is master, or a replica whose link to its master is up and synced (ROLE's state
+ * `connected`): a StatefulSet rolls on to the next pod only then, so a rollout never stops a node while the one before
+ * it still copies the data (it would leave the master short of a replica, refusing writes). As the probe user, which
+ * may ask ROLE on a replicated bus.
+ */
+const NODE_READINESS = [
+    "sh",
+    "-c",
+    `r=$(redis-cli --no-auth-warning --raw --user ${PROBE_USER} --pass ${PROBE_USER} ROLE 2>&1) || { echo "$r"; exit 1; }; set -- $r; [ "$1" = master ] && exit 0; [ "$1" = slave ] && [ "$4" = connected ] && exit 0; echo "not ready: $r"; exit 1`,
+];
 
 function sentinelContainer(args: ReplicatedNodePodSpecArgs): Container {
     return {
