@@ -6,6 +6,7 @@ import * as assert from "assert";
 import { execFile } from "child_process";
 import Redis from "ioredis";
 import { RenderedRedis, startRenderedRedis } from "./helpers/rendered-redis";
+import { assertServiceUserGrants } from "./helpers/service-user-grants";
 
 const STREAM = "dsm:events";
 const CONTAINER_MEMORY_LIMIT = 200 * 1024 * 1024;
@@ -200,6 +201,22 @@ describe("the rendered configuration on a real redis-server", function () {
                 );
             });
         }
+
+        it("lets each service user run exactly its roles' commands, a publisher WAIT, and not WAITAOF, which Redis 7.0 lacks (every command asked)", async () => {
+            await assertServiceUserGrants({ waitaof: false });
+        });
+
+        it("lets a publisher make a durable publish: XADD, then WAIT", async () => {
+            const producer = await redis.connect("project-orchestrator");
+            await producer.xadd(STREAM, "*", "type", "SprintStarted");
+            // No replica here: WAIT answers at once with the replicas that have the entry.
+            assert.strictEqual(await producer.call("WAIT", "0", "100"), 0);
+            await assert.rejects(
+                producer.call("WAITAOF", "1", "0", "100"),
+                /unknown command/,
+                "Redis 7.0 has no WAITAOF",
+            );
+        });
 
         it("lets the admin provision but not flush, reconfigure or scan", async () => {
             const admin = await redis.connect("dsm-admin");

@@ -39,10 +39,9 @@ export const DEFAULT_SERVICE_USERS: readonly ServiceUser[] = [
 /** What any client needs to connect and check the server (ioredis sends INFO for its ready check). */
 const CONNECTION_COMMANDS = ["ping", "info", "client|setname", "client|getname", "client|id"];
 
-/** The stream commands each role needs, and nothing else. */
+/** The stream commands each role needs, and nothing else (a publisher's WAIT and WAITAOF: ROLE_CATEGORY_RULES). */
 export const ROLE_COMMANDS: Readonly<Record<Role, readonly string[]>> = {
-    // WAIT: a durable publish waits until a majority of the nodes has the entry (README, "High availability").
-    publish: ["xadd", "xlen", "wait"],
+    publish: ["xadd", "xlen"],
     consume: [
         "xreadgroup",
         "xack",
@@ -57,6 +56,22 @@ export const ROLE_COMMANDS: Readonly<Record<Role, readonly string[]>> = {
         "xrevrange",
         "xlen",
     ],
+};
+
+/**
+ * WAIT, and WAITAOF where the server has it, by category: a durable publish waits until a majority of the nodes has
+ * the entry (WAIT), or has written it to its append-only file (WAITAOF; README, "High availability"). WAITAOF came
+ * with Redis 7.2, and Redis 7.0 refuses a rule that names a command it does not know, so the rule names none: the
+ * connection category's slow commands, less the dangerous ones and CLIENT and COMMAND, are WAIT on Redis 7.0 and
+ * WAIT and WAITAOF on Redis 7.2 to 8.0 and on Valkey, as each server's own command table has it
+ * (tests/hardening-redis.test.ts and tests/upgrade/valkey.test.ts list every command a user may run, on each server).
+ */
+export const DURABLE_PUBLISH_RULES = ["+@connection", "-@fast", "-@dangerous", "-client", "-command"] as const;
+
+/** Each role's rules by category, which go before its commands (a later `+client|setname` is not undone). */
+export const ROLE_CATEGORY_RULES: Readonly<Record<Role, readonly string[]>> = {
+    publish: DURABLE_PUBLISH_RULES,
+    consume: [],
 };
 
 /** The commands a user with these roles may run, in a stable order. */
@@ -242,7 +257,7 @@ export interface AclRule {
  *   user change to the running server without a restart.
  * - The probe user may only PING, and on a replicated bus ROLE, which the proxy in front asks to find the master.
  * - On a replicated bus, the replication and Sentinel users (REPLICATION_USER_RULES).
- * - Each service user may run its roles' commands, on `dsm:*` only.
+ * - Each service user may run its roles' commands, on `dsm:*` only, and a publisher WAIT and WAITAOF.
  */
 export function aclRules(
     users: readonly ServiceUser[],
@@ -301,6 +316,7 @@ export function aclRules(
                 `~${KEY_PATTERN}`,
                 "resetchannels",
                 "-@all",
+                ...new Set(user.roles.flatMap((role) => ROLE_CATEGORY_RULES[role])),
                 ...commandsFor(user.roles).map((c) => `+${c}`),
             ],
         })),

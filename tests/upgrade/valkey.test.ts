@@ -12,6 +12,7 @@ import { readBackup, restoreSnapshot, snapshotDifferences, takeSnapshot, writeBa
 import { RedisServer } from "../../testbed/redis-server";
 import { named, runProgram } from "../helpers/program";
 import { REPO_ROOT } from "../../ops/lib/repo-root";
+import { assertServiceUserGrants } from "../helpers/service-user-grants";
 
 const STREAM = "dsm:events";
 const VALKEY = execFileSync("bash", [path.join(REPO_ROOT, "tools", "valkey", "install.sh")], {
@@ -161,6 +162,20 @@ describe("upgrade: Redis 7.0 to Valkey 9.1", function () {
             await assertKeptAcrossKill(valkey, files.passwords);
         } finally {
             await valkey.destroy();
+        }
+    });
+
+    it("lets a publisher run WAITAOF on Valkey, which has it, and each service user no more than its roles' commands", async () => {
+        await assertServiceUserGrants({ binary: VALKEY, waitaof: true });
+        // The rendered config and ACL file: XADD, then WAITAOF until the entry is in the local append-only file.
+        const valkey = await RedisServer.start({ config: files.config, aclFile: files.aclFile, binary: VALKEY });
+        try {
+            const producer = await connect(valkey, "project-orchestrator", files.passwords["project-orchestrator"]);
+            await producer.xadd(STREAM, "*", "type", "SprintStarted");
+            assert.deepStrictEqual(await producer.call("WAITAOF", "1", "0", "1000"), [1, 0]);
+            producer.disconnect();
+        } finally {
+            await valkey.stop();
         }
     });
 });
