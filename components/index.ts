@@ -11,21 +11,34 @@ export {
     OBJECT_NAMES,
     REDIS_NAME,
     REDIS_SELECTOR,
+    nodePodSelector,
     secretNameFor,
 } from "./builders/object-names";
-export { ADMIN_USER, DEFAULT_SERVICE_USERS, ROLE_COMMANDS, Role, ServiceUser, renderAclFile } from "./render/acl";
+export {
+    ADMIN_USER,
+    DEFAULT_SERVICE_USERS,
+    DURABLE_PUBLISH_RULES,
+    ROLE_COMMANDS,
+    Role,
+    ServiceUser,
+    renderAclFile,
+} from "./render/acl";
 export { REDIS_CONTAINER_PORT } from "./render/layout";
 export { PASSWORD_KEY } from "./render/pod-spec";
 export { DEAD_LETTER_FIELDS, deadLetterStreamOf } from "./render/dead-letter-script";
 export { MASTER_NAME, SENTINEL_PORT } from "./render/replication";
 export {
+    BACKUP_CATCH_UP_MS,
+    BACKUP_CATCH_UP_POLL_MS,
     BACKUP_CUT_SCRIPT,
     BACKUP_ENTRIES_SCRIPT,
+    BACKUP_HELD_SCRIPT,
     BACKUP_HOLD_KEY,
     BACKUP_LEASE_MS,
     BACKUP_PAGE,
     BACKUP_PENDING_SCRIPT,
     BACKUP_RELEASE_SCRIPT,
+    BACKUP_RENEW_SCRIPT,
     BACKUP_STEPS_FORMAT,
 } from "./render/backup-script";
 export { AppendFsync, maxmemoryBytes, renderRedisConf } from "./render/redis-conf";

@@ -370,6 +370,7 @@ export const SETTINGS: readonly Setting[] = [
             `${B}config-files.ts`,
             `${B}provisioning.ts`,
             `${B}credentials.ts`,
+            `${B}backup-cronjob.ts`,
         ],
         examples: [3, 5],
         refused: [2, 4, 6, 0, 8],

@@ -4,9 +4,10 @@
  */
 import "./lib/node-check";
 import * as fs from "fs";
+import type { Redis } from "ioredis";
 import { withSession } from "../components";
 import { BackupError, takeSnapshot, writeBackup } from "./lib/backup-file";
-import { busConnection, busTargetOf } from "./lib/bus-connection";
+import { busConnection, busTargetOf, linkedReplicaConnection } from "./lib/bus-connection";
 import { Command, JSON_FLAG, runCommandLine } from "./lib/command-line";
 import { PreflightError } from "./lib/preflight";
 import { STACK_FLAG, openCommandStack, reportFailure } from "./lib/stack-command";
@@ -43,17 +44,28 @@ if (require.main === module) {
                     : `dsm-redis-${stack.name}-${new Date().toISOString().replace(/[:.]/g, "-")}.backup.json`;
             const started = Date.now();
             output.progress(`connecting to Redis in ${target.namespace} through the Kubernetes API`);
+            // On a replicated bus, the pages are read from a replica: the master is left to producers and consumers.
+            const replica = await linkedReplicaConnection(target);
             const written = await withSession(
                 await busConnection(target),
                 { timeoutSeconds: CONNECT_SECONDS, log: output.progress },
                 async ({ client }) => {
-                    output.progress(`reading ${target.stream}`);
-                    const snapshot = await takeSnapshot(client, target.stream);
-                    if (snapshot === undefined) throw new BackupError(`there is no stream ${target.stream} to back up`);
+                    const snapshot = async (reader?: Redis) => {
+                        output.progress(`reading ${target.stream}${replica ? ` from replica ${replica.pod}` : ""}`);
+                        return takeSnapshot(client, target.stream, { reader });
+                    };
+                    const taken = await (replica
+                        ? withSession(
+                              replica.connection,
+                              { timeoutSeconds: CONNECT_SECONDS, log: output.progress },
+                              (session) => snapshot(session.client),
+                          )
+                        : snapshot());
+                    if (taken === undefined) throw new BackupError(`there is no stream ${target.stream} to back up`);
                     const server = /^redis_version:(.*)$/m.exec(await client.info("server"))?.[1]?.trim() ?? "unknown";
-                    output.progress(`writing ${snapshot.length} entries to ${file}`);
-                    fs.writeFileSync(file, writeBackup(snapshot, `redis ${server}`), { mode: 0o600 });
-                    return snapshot;
+                    output.progress(`writing ${taken.length} entries to ${file}`);
+                    fs.writeFileSync(file, writeBackup(taken, `redis ${server}`), { mode: 0o600 });
+                    return taken;
                 },
             );
             const seconds = (Date.now() - started) / 1000;

@@ -24,10 +24,19 @@ export class BackupJob {
         private readonly scriptDir: string,
         readonly backupDir: string,
         private readonly target: RetentionTarget,
+        private readonly env: Readonly<Record<string, string>>,
     ) {}
 
-    /** `files`: the ConfigMap's data; `backupDir`: the folder standing in for the claim. */
-    static prepare(files: Readonly<Record<string, string>>, target: RetentionTarget, backupDir: string): BackupJob {
+    /**
+     * `files`: the ConfigMap's data; `backupDir`: the folder standing in for the claim; `env`: the container's further
+     * environment (a replicated bus's REDIS_NODES).
+     */
+    static prepare(
+        files: Readonly<Record<string, string>>,
+        target: RetentionTarget,
+        backupDir: string,
+        env: Readonly<Record<string, string>> = {},
+    ): BackupJob {
         const scriptDir = fs.mkdtempSync(path.join(os.tmpdir(), "dsm-backup-scripts-"));
         const mounts = new Map([
             [SCRIPT_MOUNT, scriptDir],
@@ -37,13 +46,14 @@ export class BackupJob {
         for (const [name, text] of Object.entries(files)) {
             fs.writeFileSync(path.join(scriptDir, name), name === "run.sh" ? localizePaths(text, mounts) : text);
         }
-        return new BackupJob(scriptDir, backupDir, target);
+        return new BackupJob(scriptDir, backupDir, target, env);
     }
 
     /** One run, to its end; rejects with its output when it exits non-zero, as the Job would fail. */
     run(overrides: Partial<RetentionTarget> = {}): Promise<BackupRunResult> {
         const target = { ...this.target, ...overrides };
         const env = {
+            ...this.env,
             PATH: process.env.PATH ?? "/usr/bin:/bin",
             REDIS_HOST: target.host,
             REDIS_PORT: String(target.port),

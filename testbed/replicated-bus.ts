@@ -19,6 +19,7 @@ import {
     REPLICATION_USER,
     SENTINEL_USER,
     ServiceUser,
+    SystemUser,
     renderAclFile,
     sha256Hex,
 } from "../components/render/acl";
@@ -42,6 +43,8 @@ export interface ReplicatedBusOptions {
     readonly nodes?: number;
     /** The service users, besides the bus's own; their passwords are in `passwords`. */
     readonly users: readonly ServiceUser[];
+    /** The bus's own users besides the admin (the backup's, retention's), as the features that have them add them. */
+    readonly systemUsers?: readonly SystemUser[];
     /** Sentinel's down-after: short on loopback, so that a test sees a failover in seconds. */
     readonly downAfterMilliseconds?: number;
     readonly appendfsync?: "everysec" | "always";
@@ -364,7 +367,13 @@ export class ReplicatedBus extends BusUnderTest {
             await portFreeOn(all),
         ];
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dsm-redis-replicated-"));
-        const users = [ADMIN_USER, REPLICATION_USER, SENTINEL_USER, ...options.users.map((u) => u.name)];
+        const users = [
+            ADMIN_USER,
+            REPLICATION_USER,
+            SENTINEL_USER,
+            ...(options.systemUsers ?? []),
+            ...options.users.map((u) => u.name),
+        ];
         const passwords = Object.fromEntries(users.map((user) => [user, randomBytes(16).toString("hex")]));
         const bus = new ReplicatedBus(dir, hosts, redisPort, sentinelPort, proxyPort, options, passwords);
         try {
@@ -380,7 +389,7 @@ export class ReplicatedBus extends BusUnderTest {
         const { dir, topology } = this;
         const hashes = Object.fromEntries(Object.entries(this.passwords).map(([u, p]) => [u, sha256Hex(p)]));
         const aclPath = path.join(dir, "users.acl");
-        fs.writeFileSync(aclPath, renderAclFile(this.options.users, hashes, [], true));
+        fs.writeFileSync(aclPath, renderAclFile(this.options.users, hashes, this.options.systemUsers ?? [], true));
         const pod = renderRedisConf({
             memoryLimit: "200Mi",
             persistence: true,

@@ -7,7 +7,12 @@
 import * as assert from "assert";
 import type Redis from "ioredis";
 import { randomBytes } from "crypto";
-import { BACKUP_CUT_SCRIPT, BACKUP_ENTRIES_SCRIPT, BACKUP_HOLD_KEY } from "../components/render/backup-script";
+import {
+    BACKUP_CUT_SCRIPT,
+    BACKUP_ENTRIES_SCRIPT,
+    BACKUP_HOLD_KEY,
+    BACKUP_RENEW_SCRIPT,
+} from "../components/render/backup-script";
 import { compareIds } from "../testbed/bus-history";
 import { busyBus } from "../testbed/bus-traffic";
 import { BackupError, readBackup, restoreSnapshot, takeSnapshot, writeBackup } from "../ops/lib/backup-file";
@@ -173,10 +178,16 @@ describe("the backup's short steps on a real redis-server", function () {
         // Waiting on the lease itself: its time to live, as the server counts it, running out.
         while ((await admin.pttl(BACKUP_HOLD_KEY)) !== -2);
         assert.strictEqual(await admin.exists(BACKUP_HOLD_KEY), 0);
+        // Its next renewal is refused, and so is a page read where the hold is gone.
         await assert.rejects(
-            admin.eval(BACKUP_ENTRIES_SCRIPT, 2, STREAM, BACKUP_HOLD_KEY, token, "300", "-", "100"),
+            admin.eval(BACKUP_RENEW_SCRIPT, 2, STREAM, BACKUP_HOLD_KEY, token, "300"),
             /the backup has lost its hold on retention \(its lease of 300 ms ran out, or another backup took it\): retention may have trimmed entries meanwhile; take the backup again/,
         );
+        await assert.rejects(
+            admin.eval(BACKUP_ENTRIES_SCRIPT, 2, STREAM, BACKUP_HOLD_KEY, token, "-", "100"),
+            /the backup has lost its hold on retention \(its lease ran out, or another backup took it\)/,
+        );
+        assert.strictEqual(await admin.exists(BACKUP_HOLD_KEY), 0, "the refused renewal wrote nothing");
         assert.deepStrictEqual((await redis.retentionJob().run()).steps, [10]);
         assert.strictEqual(await admin.xlen(STREAM), 0);
     });

@@ -174,6 +174,19 @@ describe("a replicated bus under mocks (replicas 3)", () => {
         assert.strictEqual(groups.service, "redis");
     });
 
+    it("hands the scheduled backup's Job every node, to read its pages from a replica; the master through Service redis", async () => {
+        const backed = await runProgram({ replicas: "3", backup: "true" });
+        const cron = named(backed, "kubernetes:batch/v1:CronJob", "redis-backup").inputs.spec;
+        const env = cron.jobTemplate.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
+        const value = (name: string) => env.find((e) => e.name === name)?.value;
+        assert.strictEqual(value("REDIS_HOST"), "redis.dsm.svc.cluster.local");
+        assert.strictEqual(value("REDIS_NODES"), NODE_HOSTS.map((host) => `${host}:6379`).join(" "));
+        // The backup user may ask a node's role, to find a replica.
+        const acl = named(backed, "kubernetes:core/v1:Secret", "redis-acl").inputs.stringData["users.acl"] as string;
+        assert.match(acl, /^user dsm-backup on #[0-9a-f]{64} .* \+role /m);
+        assert.deepStrictEqual(await runPolicies(policies, asCheckedResources(backed)), []);
+    });
+
     it("passes every policy of the pack, advisory ones too", async () => {
         assert.deepStrictEqual(await runPolicies(policies, asCheckedResources(run)), []);
     });

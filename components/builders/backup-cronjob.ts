@@ -1,16 +1,18 @@
 /**
  * The scheduled backup (when `backup`): a CronJob that runs the backup's short steps (render/backup-script.ts) with
  * `redis-cli` from the Redis image, as the backup user, and writes each file to a volume claim: the bus's own
- * `redis-backups`, or `backupClaim`. Retention's CronJob is its model (client-job.ts).
+ * `redis-backups`, or `backupClaim`. Retention's CronJob is its model (client-job.ts). On a replicated bus, the Job
+ * gets every node's address, and reads the pages from a replica.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_USER } from "../render/acl";
-import { BACKUP_SCRIPT_FILES, backupRunner } from "../render/backup-script";
+import { BACKUP_NODES_ENV, BACKUP_SCRIPT_FILES, backupRunner } from "../render/backup-script";
+import { REDIS_CONTAINER_PORT } from "../render/layout";
 import { buildClientCronJob } from "./client-job";
 import { keptClaim } from "./storage";
 import type { BuildContext } from "./context";
-import { BUS_LABELS, OBJECT_NAMES } from "./object-names";
+import { BUS_LABELS, OBJECT_NAMES, nodeHosts } from "./object-names";
 
 /** Where the Job mounts the scripts, and the claim. */
 const SCRIPT_DIR = "/backup";
@@ -62,6 +64,20 @@ export function buildBackup(
             schedule: setting("backupSchedule"),
             user: BACKUP_USER,
             deadlineSeconds: DEADLINE_SECONDS,
+            // The nodes, for the run to find a replica to read from (render/backup-script.ts).
+            env:
+                structure.replicas > 1
+                    ? [
+                          {
+                              name: BACKUP_NODES_ENV,
+                              value: pulumi.output(namespace).apply((ns) =>
+                                  nodeHosts(structure.replicas, ns)
+                                      .map((host) => `${host}:${REDIS_CONTAINER_PORT}`)
+                                      .join(" "),
+                              ),
+                          },
+                      ]
+                    : [],
             scriptsConfigMap: OBJECT_NAMES.backup,
             scriptDir: SCRIPT_DIR,
             // redis-cli holds one page (1000 entries) at a time.

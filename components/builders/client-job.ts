@@ -22,6 +22,8 @@ export interface ClientJob {
     readonly scriptsConfigMap: string;
     readonly scriptDir: string;
     readonly resources: k8s.types.input.core.v1.ResourceRequirements;
+    /** Further environment variables of its container, after the connection's. */
+    readonly env?: readonly k8s.types.input.core.v1.EnvVar[];
     /** Further volumes, and where the container mounts them. */
     readonly volumes?: ReadonlyArray<{ volume: k8s.types.input.core.v1.Volume; mountPath: string }>;
 }
@@ -77,6 +79,7 @@ export function buildClientCronJob(
                                                     secretKeyRef: { name: secretNameFor(job.user), key: PASSWORD_KEY },
                                                 },
                                             },
+                                            ...(job.env ?? []),
                                         ],
                                         resources: job.resources,
                                         securityContext: restrictedContainerSecurity(),

@@ -55,6 +55,11 @@ export function nodePodName(ordinal: number): string {
     return `${OBJECT_NAMES.nodes}-${ordinal}`;
 }
 
+/** A selector of one node's pod, by the label the StatefulSet controller gives each pod: its name. */
+export function nodePodSelector(ordinal: number): Record<string, string> {
+    return { "statefulset.kubernetes.io/pod-name": nodePodName(ordinal) };
+}
+
 /**
  * A node pod's stable DNS name through the headless Service. The pod's start scripts get it with `$(POD_NAME)` and
  * `$(POD_NAMESPACE)` for the two, as the kubelet expands them.

@@ -9,10 +9,9 @@ import { ADMIN_USER, AclRule } from "../render/acl";
 import { REDIS_CONTAINER_PORT } from "../render/layout";
 import { ConnectionArgs, RedisStreamGroups } from "../stream-groups/resource";
 import type { BuildContext } from "./context";
-import { nodeHosts, nodePodName } from "./object-names";
+import { nodeHosts, nodePodSelector } from "./object-names";
 
 /** The label the StatefulSet controller puts on each of its pods, with the pod's name. */
-const STATEFULSET_POD_LABEL = "statefulset.kubernetes.io/pod-name";
 
 /** The cluster the port-forward goes through: the one the Kubernetes resources go to. */
 export interface ClusterAccess {
@@ -52,7 +51,7 @@ export function buildProvisioning(
               }
             : {
                   namespace: target.namespace,
-                  podSelector: { [STATEFULSET_POD_LABEL]: nodePodName(index) },
+                  podSelector: nodePodSelector(index),
                   ...throughCluster,
                   ...login,
               };

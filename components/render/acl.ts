@@ -185,6 +185,8 @@ export const SYSTEM_USER_COMMANDS = {
      */
     [BACKUP_USER]: [
         "ping",
+        // Which node to read the pages from: a replica linked to its master, on a replicated bus.
+        "role",
         "eval",
         "time",
         "exists",

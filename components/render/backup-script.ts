@@ -8,8 +8,15 @@
  *   removes or acknowledges an entry at or before the cut until the backup ends, or its lease runs out if the backup
  *   dies. Nothing else waits for the backup: producers and consumers go on.
  * - **The entries** up to the cut, a page per step; and **each group's pending entries** up to the cut, a page per
- *   step, each step renewing the lease, and failing if it ran out (retention may then have trimmed).
+ *   step. The pages are read-only steps (`no-writes`), so they run on a replica of a replicated bus as well as on the
+ *   master: the master is left to producers and consumers. Before each page, a step on the master renews the lease,
+ *   failing if it ran out (retention may then have trimmed).
  * - **The release**: the hold goes.
+ *
+ * A page reads only where it sees the hold with its own token: the hold is written once, by the cut, and only ever
+ * renewed or removed after, so a server that sees it has every entry at or before the cut that the master had at the
+ * cut, whichever replica it is and however far behind. Before the first page, the reader waits until it sees the
+ * hold (a replica catching up with the cut).
  *
  * What the file holds is the stream at the cut, with each group's position at the cut and its pending entries up to
  * that position as each page reads them: an entry acknowledged after the cut and before its page is read is left
@@ -31,20 +38,28 @@ export const BACKUP_LEASE_MS = 30_000;
 /** Entries, or pending entries, one page step reads: about a millisecond of the server's time each. */
 export const BACKUP_PAGE = 1000;
 
+/**
+ * How long the reader may take to see the hold after the cut: a replica further behind than this is not one to read
+ * a backup from (min-replicas-max-lag is 10 s).
+ */
+export const BACKUP_CATCH_UP_MS = 10_000;
+
+/** How often the reader is asked meanwhile. */
+export const BACKUP_CATCH_UP_POLL_MS = 100;
+
 /** The refusal of a step whose hold is gone: the lease ran out, or another backup took it. */
 export const HOLD_LOST = "DSMBACKUP the backup has lost its hold on retention";
 
 /**
- * Each step is flagged allow-oom: a full bus (at maxmemory, every write refused) is the one most worth a backup, and
- * the hold is one small key.
+ * The steps that write (the cut, the renewal, the release) are flagged allow-oom: a full bus (at maxmemory, every write
+ * refused) is the one most worth a backup, and the hold is one small key. The read-only steps need no such flag.
  */
 
-/** Checks the caller's hold and renews it; the cut it holds. Shared by the page steps. */
-const HOLD_CHECK = `local held = redis.call('GET', KEYS[2])
+/** Where the reader sees the caller's hold (a read, so a replica can run it): the cut it holds. Shared by the pages. */
+const HOLD_VIEW = `local held = redis.call('GET', KEYS[2])
 if not held or string.sub(held, -(#ARGV[1] + 1)) ~= ' ' .. ARGV[1] then
-  return redis.error_reply('${HOLD_LOST} (its lease of ' .. ARGV[2] .. ' ms ran out, or another backup took it): retention may have trimmed entries meanwhile; take the backup again')
+  return redis.error_reply('${HOLD_LOST} (its lease ran out, or another backup took it): retention may have trimmed entries meanwhile; take the backup again')
 end
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
 local cut = string.match(held, '^(%S+)')`;
 
 export const BACKUP_CUT_SCRIPT = `#!lua flags=allow-oom
@@ -93,25 +108,43 @@ end
 return answer
 `;
 
-export const BACKUP_ENTRIES_SCRIPT = `#!lua flags=allow-oom
--- dsm-redis backup, a page of entries. KEYS: stream, hold. ARGV: token, lease ms, after ('-': from the start), count.
-${HOLD_CHECK}
-local start = ARGV[3] == '-' and '-' or ('(' .. ARGV[3])
-local rows = redis.call('XRANGE', KEYS[1], start, cut, 'COUNT', ARGV[4])
+/** The renewal of the hold's lease, on the master before each page: refused once the hold is gone. */
+export const BACKUP_RENEW_SCRIPT = `#!lua flags=allow-oom
+-- dsm-redis backup, the lease's renewal. KEYS: stream, hold. ARGV: token, lease ms.
+local held = redis.call('GET', KEYS[2])
+if not held or string.sub(held, -(#ARGV[1] + 1)) ~= ' ' .. ARGV[1] then
+  return redis.error_reply('${HOLD_LOST} (its lease of ' .. ARGV[2] .. ' ms ran out, or another backup took it): retention may have trimmed entries meanwhile; take the backup again')
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return 1
+`;
+
+/** Whether the reader sees the caller's hold yet: 1 or 0. A replica sees it once it has caught up with the cut. */
+export const BACKUP_HELD_SCRIPT = `#!lua flags=no-writes
+-- dsm-redis backup, the reader's view of the hold. KEYS: stream, hold. ARGV: token.
+local held = redis.call('GET', KEYS[2])
+return (held and string.sub(held, -(#ARGV[1] + 1)) == ' ' .. ARGV[1]) and 1 or 0
+`;
+
+export const BACKUP_ENTRIES_SCRIPT = `#!lua flags=no-writes
+-- dsm-redis backup, a page of entries. KEYS: stream, hold. ARGV: token, after ('-': from the start), count.
+${HOLD_VIEW}
+local start = ARGV[2] == '-' and '-' or ('(' .. ARGV[2])
+local rows = redis.call('XRANGE', KEYS[1], start, cut, 'COUNT', ARGV[3])
 return {#rows, #rows > 0 and rows[#rows][1] or '', cjson.encode(rows)}
 `;
 
-export const BACKUP_PENDING_SCRIPT = `#!lua flags=allow-oom
+export const BACKUP_PENDING_SCRIPT = `#!lua flags=no-writes
 -- dsm-redis backup, a page of a group's pending entries. KEYS: stream, hold.
--- ARGV: token, lease ms, group, after ('-': from the start), count, the group's position at the cut.
-${HOLD_CHECK}
-local start = ARGV[4] == '-' and '-' or ('(' .. ARGV[4])
+-- ARGV: token, group, after ('-': from the start), count, the group's position at the cut.
+${HOLD_VIEW}
+local start = ARGV[3] == '-' and '-' or ('(' .. ARGV[3])
 -- The clock first: XPENDING counts idle times from the time the script started, and TIME reads the clock as it is
 -- called, so a TIME after a long XPENDING would put every delivery that much later.
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 -- Up to the group's position at the cut, not the cut: an entry it was delivered after the cut is not pending at it.
-local ok, rows = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[3], start, ARGV[6], ARGV[5])
+local ok, rows = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[2], start, ARGV[5], ARGV[4])
 -- A group destroyed after the cut: the file keeps it as it was at the cut, without pending entries.
 if not ok then return {0, '', '[]'} end
 local page = {}
@@ -164,6 +197,8 @@ export const BACKUP_STEPS_FORMAT = "dsm-redis-backup-steps/1";
 /** The scripts' file names in the backup's ConfigMap, beside its run.sh. */
 export const BACKUP_SCRIPT_FILES = {
     "cut.lua": BACKUP_CUT_SCRIPT,
+    "renew.lua": BACKUP_RENEW_SCRIPT,
+    "held.lua": BACKUP_HELD_SCRIPT,
     "entries.lua": BACKUP_ENTRIES_SCRIPT,
     "pending.lua": BACKUP_PENDING_SCRIPT,
     "release.lua": BACKUP_RELEASE_SCRIPT,
@@ -185,17 +220,25 @@ export interface BackupPlan {
 
 const shellWord = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 
+/** The environment variable that lists a replicated bus's nodes, `host:port` apart by spaces, for the reader. */
+export const BACKUP_NODES_ENV = "REDIS_NODES";
+
 /**
  * The scheduled backup's run.sh, for the Redis image's `sh` and `redis-cli`: the cut, the pages of entries, then of
  * each group's pending entries, each step's answer appended to a `.part` file as it comes; the release; the checksum
  * line; then the rename, so a file under its final name is always whole; then the oldest files beyond `keep` go.
  * Whatever fails (Redis refuses a step, the disk is full) removes the `.part`, releases the hold, records the failure
  * and fails the Job.
+ *
+ * The cut, the renewals, the release and the outcome go to the master (`REDIS_HOST`, Service redis). The pages go to
+ * the reader: on a replicated bus (`REDIS_NODES`), the first node whose ROLE is a replica linked to its master, so
+ * that the backup's reads leave the master to producers and consumers; the master where there is none.
  */
 export function backupRunner(plan: BackupPlan): string {
     const { stream, scriptDir, backupDir, keep } = plan;
     const page = String(BACKUP_PAGE);
     const k = BACKUP_STATUS_KEYS;
+    const polls = String(BACKUP_CATCH_UP_MS / BACKUP_CATCH_UP_POLL_MS);
     return [
         "#!/bin/sh",
         // Stryker disable next-line StringLiteral: a comment line of the shell script, which sh ignores
@@ -210,9 +253,27 @@ export function backupRunner(plan: BackupPlan): string {
         `file="$dir/${BACKUP_FILE_PATTERN.replace("*", "$stamp-$(echo $token | cut -c1-8)")}"`,
         'part="$file.part"',
         'answer="$dir/.step-$token"',
-        'cli() { redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --user "$REDIS_USERNAME" --no-auth-warning -e "$@" </dev/null; }',
-        // Each step: the stream and the hold, the token and the lease, then the step's own arguments.
+        'at() { host=$1; port=$2; shift 2; redis-cli -h "$host" -p "$port" --user "$REDIS_USERNAME" --no-auth-warning -e "$@" </dev/null; }',
+        'cli() { at "$REDIS_HOST" "$REDIS_PORT" "$@"; }',
+        // The reader: a linked replica of a replicated bus, else the master.
+        "reader_host=$REDIS_HOST",
+        "reader_port=$REDIS_PORT",
+        "reader='the master'",
+        `for node in \${${BACKUP_NODES_ENV}:-}; do`,
+        '  role=$(at "${node%:*}" "${node##*:}" ROLE 2>/dev/null) || continue',
+        '  if [ "$(echo "$role" | sed -n 1p)" = slave ] && [ "$(echo "$role" | sed -n 4p)" = connected ]; then',
+        "    reader_host=${node%:*}",
+        "    reader_port=${node##*:}",
+        '    reader="replica $node"',
+        "    break",
+        "  fi",
+        "done",
+        // A step that writes, on the master: the stream and the hold, the token and the lease, then its arguments.
         `step() { script=$1; shift; cli --eval "$scripts/$script" "$stream" ${BACKUP_HOLD_KEY} , "$token" ${BACKUP_LEASE_MS} "$@"; }`,
+        // A step that reads, on the reader: the stream and the hold, the token, then its arguments.
+        `look() { script=$1; shift; at "$reader_host" "$reader_port" --eval "$scripts/$script" "$stream" ${BACKUP_HOLD_KEY} , "$token" "$@"; }`,
+        // A page: the lease renewed on the master, then the read.
+        'page() { step renew.lua >/dev/null; look "$@"; }',
         `outcome() { cli --eval "$scripts/outcome.lua" ${k.lastSuccess} ${k.lastFailure} ${k.lastEntries} , "$1" "$2" >/dev/null; }`,
         "finish() {",
         "  code=$?",
@@ -234,10 +295,18 @@ export function backupRunner(plan: BackupPlan): string {
         'if [ "$(sed -n 1p "$answer")" = \'{"missing":true}\' ]; then echo "there is no stream $stream to back up" >&2; exit 1; fi',
         "record cut 1",
         'sed -n \'2,$p\' "$answer" >"$answer.groups"',
+        // The reader catches up with the cut: it sees the hold.
+        "polls=0",
+        'until [ "$(look held.lua 2>/dev/null)" = 1 ]; do',
+        "  polls=$((polls + 1))",
+        `  if [ "$polls" -ge ${polls} ]; then echo "the reader, $reader, has not caught up with the cut in ${BACKUP_CATCH_UP_MS / 1000} s" >&2; exit 1; fi`,
+        `  sleep ${BACKUP_CATCH_UP_POLL_MS / 1000}`,
+        "done",
+        'echo "reading $stream from $reader"',
         "entries=0",
         "after=-",
         "while :; do",
-        `  step entries.lua "$after" ${page} >"$answer"`,
+        `  page entries.lua "$after" ${page} >"$answer"`,
         "  record entries 3",
         '  count=$(sed -n 1p "$answer")',
         "  entries=$((entries + count))",
@@ -248,7 +317,7 @@ export function backupRunner(plan: BackupPlan): string {
         "while IFS= read -r group && IFS= read -r position; do",
         "  after=-",
         "  while :; do",
-        `    step pending.lua "$group" "$after" ${page} "$position" >"$answer"`,
+        `    page pending.lua "$group" "$after" ${page} "$position" >"$answer"`,
         '    record "pending $index" 3',
         `    [ "$(sed -n 1p "$answer")" -ge ${page} ] || break`,
         '    after=$(sed -n 2p "$answer")',

@@ -11,13 +11,17 @@
 import { createHash, randomBytes } from "crypto";
 import type { Redis } from "ioredis";
 import {
+    BACKUP_CATCH_UP_MS,
+    BACKUP_CATCH_UP_POLL_MS,
     BACKUP_CUT_SCRIPT,
     BACKUP_ENTRIES_SCRIPT,
+    BACKUP_HELD_SCRIPT,
     BACKUP_HOLD_KEY,
     BACKUP_LEASE_MS,
     BACKUP_PAGE,
     BACKUP_PENDING_SCRIPT,
     BACKUP_RELEASE_SCRIPT,
+    BACKUP_RENEW_SCRIPT,
     BACKUP_STEPS_FORMAT,
 } from "../../components";
 
@@ -175,15 +179,26 @@ export interface SnapshotOptions {
     readonly page?: number;
     /** How long the hold on retention lasts unless a step renews it. */
     readonly leaseMs?: number;
+    /**
+     * Where the pages are read: a replica of the master, so that the backup's reads leave the master to producers and
+     * consumers. Default: the master itself.
+     */
+    readonly reader?: Redis;
     /** Called after each step, with what has been read so far: for progress. */
     readonly onStep?: (read: { entries: number; pending: number }) => void | Promise<void>;
 }
 
+/** A refusal of a step, as the backup's own error where it is one of the steps' (`DSMBACKUP …`). */
+function asBackupError(error: Error): Error {
+    return /DSMBACKUP/.test(error.message) ? new BackupError(error.message.replace(/^.*?DSMBACKUP /, "")) : error;
+}
+
 /**
  * Takes a consistent snapshot of the stream in short atomic steps (render/backup-script.ts), so that no other client
- * waits more than one page's time; undefined when there is no such key. Retention is held off the entries at or
- * before the cut until the last step, whatever happens: the hold is released on failure too, and lapses by itself if
- * this process dies.
+ * waits more than one page's time; undefined when there is no such key. The cut and each renewal of the hold go to
+ * `client`, the master; the pages to `options.reader`, once it has caught up with the cut. Retention is held off the
+ * entries at or before the cut until the last step, whatever happens: the hold is released on failure too, and
+ * lapses by itself if this process dies.
  */
 export async function takeSnapshot(
     client: Redis,
@@ -192,20 +207,30 @@ export async function takeSnapshot(
 ): Promise<StreamSnapshot | undefined> {
     const page = options.page ?? BACKUP_PAGE;
     const lease = String(options.leaseMs ?? BACKUP_LEASE_MS);
+    const reader = options.reader ?? client;
     const token = randomBytes(12).toString("hex");
     const keys = [stream, BACKUP_HOLD_KEY];
+    /** A step that writes, on the master. */
     const step = async <T>(script: string, ...args: string[]): Promise<T> =>
         (client.eval(script, keys.length, ...keys, token, lease, ...args) as Promise<T>).catch((error: Error) => {
-            throw /DSMBACKUP/.test(error.message)
-                ? new BackupError(error.message.replace(/^.*?DSMBACKUP /, ""))
-                : error;
+            throw asBackupError(error);
         });
+    /** A page: the lease renewed on the master, then the read on the reader. */
+    const read = async (script: string, ...args: string[]): Promise<PageAnswer> => {
+        await step(BACKUP_RENEW_SCRIPT);
+        return (reader.eval(script, keys.length, ...keys, token, ...args) as Promise<PageAnswer>).catch(
+            (error: Error) => {
+                throw asBackupError(error);
+            },
+        );
+    };
     const [cutJson] = await step<string[]>(BACKUP_CUT_SCRIPT);
     const assembly = new SnapshotAssembly(stream, cutJson);
     if (assembly.missing) return undefined;
     try {
+        await caughtUp(reader, keys, token);
         for (let after = "-"; ;) {
-            const [count, last, json] = await step<PageAnswer>(BACKUP_ENTRIES_SCRIPT, after, String(page));
+            const [count, last, json] = await read(BACKUP_ENTRIES_SCRIPT, after, String(page));
             assembly.addEntries(json);
             await options.onStep?.(assembly.counts);
             if (count < page) break;
@@ -213,7 +238,7 @@ export async function takeSnapshot(
         }
         for (const [index, group] of assembly.groups().entries()) {
             for (let after = "-"; ;) {
-                const [count, last, json] = await step<PageAnswer>(
+                const [count, last, json] = await read(
                     BACKUP_PENDING_SCRIPT,
                     group.name,
                     after,
@@ -229,6 +254,17 @@ export async function takeSnapshot(
         return assembly.snapshot();
     } finally {
         await client.eval(BACKUP_RELEASE_SCRIPT, keys.length, ...keys, token).catch(() => undefined);
+    }
+}
+
+/** Resolves once the reader sees the hold with this token (a replica catching up with the cut), or rejects in time. */
+async function caughtUp(reader: Redis, keys: string[], token: string): Promise<void> {
+    const deadline = Date.now() + BACKUP_CATCH_UP_MS;
+    while (Number(await reader.eval(BACKUP_HELD_SCRIPT, keys.length, ...keys, token)) !== 1) {
+        if (Date.now() >= deadline) {
+            throw new BackupError(`the replica has not caught up with the cut in ${BACKUP_CATCH_UP_MS / 1000} s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, BACKUP_CATCH_UP_POLL_MS));
     }
 }
 

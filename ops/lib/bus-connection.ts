@@ -6,6 +6,9 @@ import type * as K8s from "@kubernetes/client-node";
 import {
     secretNameFor,
     ADMIN_USER,
+    NODE_SELECTOR,
+    nodePodSelector,
+    withSession,
     REDIS_CONTAINER_PORT,
     PASSWORD_KEY,
     type PortForwardConnection,
@@ -61,4 +64,40 @@ export async function busConnection(target: BusTarget, user = ADMIN_USER): Promi
         username: user,
         password: await passwordOf(target, user),
     };
+}
+
+/** What INFO replication says of a replica linked to its master, and up to date with it as it knows. */
+export function isLinkedReplica(replicationInfo: string): boolean {
+    return /^role:slave\r?$/m.test(replicationInfo) && /^master_link_status:up\r?$/m.test(replicationInfo);
+}
+
+/**
+ * On a replicated bus, the connection to a replica linked to its master, as a user (the admin by default): the
+ * first node pod, by ordinal, whose INFO says so. Undefined on a bus of one node, or where no replica is linked.
+ */
+export async function linkedReplicaConnection(
+    target: BusTarget,
+    user = ADMIN_USER,
+): Promise<{ pod: string; connection: PortForwardConnection } | undefined> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const k8s = require("@kubernetes/client-node") as typeof K8s;
+    const core = loadKubeConfig(k8s, target).makeApiClient(k8s.CoreV1Api);
+    const labelSelector = Object.entries(NODE_SELECTOR)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(",");
+    const pods = await core.listNamespacedPod({ namespace: target.namespace, labelSelector });
+    const master = await busConnection(target, user);
+    for (let ordinal = 0; ordinal < pods.items.length; ordinal++) {
+        // The pod itself, not Service redis's (the proxy, which leads to the master).
+        const connection: PortForwardConnection = {
+            ...master,
+            service: undefined,
+            podSelector: nodePodSelector(ordinal),
+        };
+        const linked = await withSession(connection, { timeoutSeconds: 5, log: () => undefined }, async ({ client }) =>
+            isLinkedReplica(await client.info("replication")),
+        ).catch(() => false);
+        if (linked) return { pod: Object.values(nodePodSelector(ordinal))[0], connection };
+    }
+    return undefined;
 }

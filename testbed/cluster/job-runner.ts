@@ -11,7 +11,8 @@
  * - **Cluster DNS and the Service.** An environment value that names a Service in front of the running Redis
  *   (`redis`, `redis.<ns>`, `redis.<ns>.svc`, `redis.<ns>.svc.cluster.local`) becomes 127.0.0.1, and one that is
  *   that Service's port becomes the stand-in server's port. A Service with no Redis behind it here is left as it is,
- *   and does not resolve, as a Service without endpoints does not answer.
+ *   and does not resolve, as a Service without endpoints does not answer. A replicated bus's node names, with their
+ *   port, become the nodes' addresses and port here.
  */
 import type * as K8s from "@kubernetes/client-node";
 import { ChildProcess, spawn } from "child_process";
@@ -22,6 +23,11 @@ import * as path from "path";
 export interface RedisEndpoint {
     readonly namespace: string;
     readonly port: number;
+    /**
+     * Rewrites the other values that name the bus's pods (a replicated bus's nodes, `<node's DNS name>:6379`) to where
+     * they run here.
+     */
+    readonly localize?: (value: string) => string;
 }
 
 /** The output the pod's status keeps, as the kubelet keeps the tail of a failed container's log. */
@@ -247,7 +253,8 @@ export class JobRunner {
         const routes = redis?.namespace === namespace ? await this.redisServices(namespace) : [];
         return containerEnvironment(this.core, pod, container, (value) => {
             const route = routes.find((r) => r.hosts.includes(value) || r.ports.includes(value));
-            if (route === undefined || redis === undefined) return value;
+            if (redis === undefined) return value;
+            if (route === undefined) return redis.localize?.(value) ?? value;
             return route.hosts.includes(value) ? "127.0.0.1" : String(redis.port);
         });
     }

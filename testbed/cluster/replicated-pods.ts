@@ -31,7 +31,7 @@ import { PROBE_USER } from "../../components/render/acl";
 import { SENTINEL_PORT } from "../../components/render/replication";
 import { runSwitchover } from "../replicated-bus";
 import { labelSelector } from "../../components/redis-link/connection";
-import { containerEnvironment, localizePaths, writePodVolumes } from "./job-runner";
+import { RedisEndpoint, containerEnvironment, localizePaths, writePodVolumes } from "./job-runner";
 import { ContainerProcess, spawnWithCriLog } from "./processes";
 import type { ClusterState } from "./local-cluster";
 
@@ -236,9 +236,18 @@ export class ReplicatedPods {
         await this.stopProxy();
     }
 
-    /** Where Service `redis` leads while the proxy runs: for Jobs' pods, which address the bus by it. */
-    serviceEndpoint(): { namespace: string; port: number } | undefined {
-        return this.proxy && { namespace: this.proxy.namespace, port: this.state.redisPort };
+    /**
+     * Where Service `redis` leads while the proxy runs, and where the nodes run: for Jobs' pods, which address the bus
+     * by the Service, and the backup's its nodes by their names.
+     */
+    serviceEndpoint(): RedisEndpoint | undefined {
+        return (
+            this.proxy && {
+                namespace: this.proxy.namespace,
+                port: this.state.redisPort,
+                localize: this.localizer(this.proxy.namespace),
+            }
+        );
     }
 
     /** Whether a proxy pod runs here: the node agent's single Redis then leaves the Redis port to it. */

@@ -439,24 +439,34 @@ describe("the project's commands on the real engine", function () {
             bus.disconnect();
         }
         const { addresses, redisPort } = engineWorld().cluster.replicated;
-        const roles = await Promise.all(
-            addresses.slice(0, 3).map(async (host) => {
-                const node = new Redis({
-                    host,
-                    port: redisPort,
-                    username: "dsm-admin",
-                    password: adminPassword(),
-                    lazyConnect: true,
-                });
-                try {
-                    await node.connect();
-                    const role = /^role:(\w+)/m.exec(await node.info("replication"))?.[1];
-                    return [role, await node.xlen("dsm:events")];
-                } finally {
-                    node.disconnect();
-                }
-            }),
-        );
+        /** One call on each node directly, as the admin. */
+        const onEachNode = <T>(call: (node: Redis) => Promise<T>): Promise<T[]> =>
+            Promise.all(
+                addresses.slice(0, 3).map(async (host) => {
+                    const node = new Redis({
+                        host,
+                        port: redisPort,
+                        username: "dsm-admin",
+                        password: adminPassword(),
+                        lazyConnect: true,
+                    });
+                    try {
+                        await node.connect();
+                        return await call(node);
+                    } finally {
+                        node.disconnect();
+                    }
+                }),
+            );
+        /** How often each node ran XRANGE, scripts' calls included: where a backup read its pages. */
+        const xrangeCalls = () =>
+            onEachNode(async (node) =>
+                Number(/^cmdstat_xrange:calls=(\d+)/m.exec(await node.info("commandstats"))?.[1] ?? 0),
+            );
+        const roles = await onEachNode(async (node) => {
+            const role = /^role:(\w+)/m.exec(await node.info("replication"))?.[1];
+            return [role, await node.xlen("dsm:events")] as const;
+        });
         assert.deepStrictEqual(roles.map(([role]) => role).sort(), ["master", "slave", "slave"]);
         // Every node holds every event: the restore reached the replicas through replication.
         assert.deepStrictEqual(
@@ -475,9 +485,17 @@ describe("the project's commands on the real engine", function () {
         } finally {
             master.disconnect();
         }
-        // The scheduled backup, run now, reads the master through Service redis into its claim; so does npm run backup.
+        // The scheduled backup, run now, cuts on the master through Service redis and reads its pages from a
+        // replica, into its claim; so does npm run backup, through port-forwards to the master's proxy and the replica.
+        const masterNode = roles.findIndex(([role]) => role === "master");
+        const readBefore = await xrangeCalls();
         k("create", "job", "backup-now", "--from=cronjob/redis-backup", "-n", "dsm");
         k("wait", "--for=condition=complete", "job/backup-now", "-n", "dsm", "--timeout=120s");
+        // Only a backup reads a replica (the retention CronJob reads the master meanwhile, and is not counted).
+        const onReplicas = (after: number[], before: number[]) =>
+            after.reduce((sum, calls, n) => (n === masterNode ? sum : sum + calls - before[n]), 0);
+        const readByJob = await xrangeCalls();
+        assert.strictEqual(onReplicas(readByJob, readBefore), 1, "the Job read its one page of entries on a replica");
         const volume = k("get", "pvc", "redis-backups", "-n", "dsm", "-o", "jsonpath={.spec.volumeName}");
         const folder = k("get", "pv", volume, "-o", "jsonpath={.spec.hostPath.path}");
         const [scheduled] = fs.readdirSync(folder).filter((name) => name.endsWith(".backup"));
@@ -486,6 +504,8 @@ describe("the project's commands on the real engine", function () {
         assert.strictEqual(saved.groups.find((g) => g.name === "sprint-service")?.pending.length, 10);
         const byHand = succeeded(npmRun("backup", ["--stack", grow, "--out", `${file}.again`]));
         assert.match(byHand.output, new RegExp(`Backed up dsm:events of stack ${grow}: ${length} entries`));
+        assert.match(byHand.output, /reading dsm:events from replica redis-node-\d/);
+        assert.strictEqual(onReplicas(await xrangeCalls(), readByJob), 1, "npm run backup read its page on a replica");
         // The operator's commands on the replicated bus: verify checks every node and proxy, cli reaches the master.
         const verify = succeeded(npmRun("verify", ["--stack", grow]));
         assert.strictEqual((verify.output.match(/^pass /gm) ?? []).length, 6, verify.output);

@@ -47,7 +47,7 @@ describe("the ACL renderer", () => {
             .find((l) => l.startsWith(`user ${BACKUP_USER} `));
         assert.strictEqual(
             line,
-            `user ${BACKUP_USER} on #${given[BACKUP_USER]} ~dsm:* resetchannels -@all +ping +eval +time +exists +xinfo|stream +xinfo|groups +xinfo|consumers +xrange +xpending (~dsm:backup:* +get +set +pexpire +del)`,
+            `user ${BACKUP_USER} on #${given[BACKUP_USER]} ~dsm:* resetchannels -@all +ping +role +eval +time +exists +xinfo|stream +xinfo|groups +xinfo|consumers +xrange +xpending (~dsm:backup:* +get +set +pexpire +del)`,
         );
     });
 
