@@ -25,7 +25,11 @@ export const RESTORE_COMMAND: Command = {
         "Restores a backup file into the stack's bus and reads it back to compare. Refuses (exit 2, nothing restored) when the stream already holds entries, unless --force.",
     flags: {
         stack: STACK_FLAG,
-        force: { type: "boolean", description: "Replace a stream that already holds entries or groups." },
+        force: {
+            type: "boolean",
+            description:
+                "Replace a stream that already holds entries, or groups that have delivered (a new bus's stream is replaced without it).",
+        },
     },
     operands: {
         usage: "FILE",

@@ -127,6 +127,35 @@ describe("backup and restore of the bus", function () {
         assert.deepStrictEqual(snapshotDifferences(snapshot, (await takeSnapshot(targetAdmin, STREAM))!), []);
     });
 
+    it("restores without --force into a new bus's stream: never written to, its groups having delivered nothing", async () => {
+        await targetAdmin.del(STREAM);
+        for (const group of ["sprint-service", "project-service", "backlog-service"]) {
+            await targetAdmin.xgroup("CREATE", STREAM, group, "$", "MKSTREAM");
+        }
+        await restoreSnapshot(targetAdmin, snapshot, { force: false });
+        assert.deepStrictEqual(snapshotDifferences(snapshot, (await takeSnapshot(targetAdmin, STREAM))!), []);
+    });
+
+    it("refuses without --force an empty stream that was written to, or whose group has delivered", async () => {
+        // Entries added, then trimmed: the stream is empty, but its last ID says it held data.
+        await targetAdmin.del(STREAM);
+        await targetAdmin.xadd(STREAM, "*", "type", "x");
+        await targetAdmin.xtrim(STREAM, "MAXLEN", 0);
+        await assert.rejects(
+            restoreSnapshot(targetAdmin, snapshot, { force: false }),
+            /stream dsm:events already holds 0 entries and 0 groups; nothing was restored/,
+        );
+        // A group that has a consumer, on a stream never written to.
+        await targetAdmin.del(STREAM);
+        await targetAdmin.xgroup("CREATE", STREAM, "sprint-service", "$", "MKSTREAM");
+        await targetAdmin.xgroup("CREATECONSUMER", STREAM, "sprint-service", "worker-1");
+        await assert.rejects(
+            restoreSnapshot(targetAdmin, snapshot, { force: false }),
+            /already holds 0 entries and 1 group;/,
+        );
+        assert.strictEqual(await targetAdmin.exists(STREAM), 1, "left as it was");
+    });
+
     it("says which pending entries cannot come back: those whose message was deleted before the backup", async () => {
         const [deleted] = snapshot.groups.find((g) => g.name === "project-service")!.pending;
         await sourceAdmin.xdel(STREAM, deleted.id);

@@ -377,17 +377,37 @@ function readStepsBackup(text: string, head: { createdAt?: unknown; stream?: unk
 }
 
 /** Whether the stream holds anything a restore would overwrite: entries or groups; a key of another type refuses. */
-async function existingData(client: Redis, stream: string): Promise<string | undefined> {
+/**
+ * What is at the stream's key: whether there is a stream to remove before the restore, and what it holds that the
+ * restore would lose. Nothing is lost where the stream was never written to and its groups have delivered nothing
+ * (what a new deploy makes: `RedisStreamGroups` creates the groups on an empty stream), so that a restore into a new
+ * bus needs no --force.
+ */
+async function existingData(client: Redis, stream: string): Promise<{ exists: boolean; holds?: string }> {
     const type = await client.type(stream);
-    if (type === "none") return undefined;
+    if (type === "none") return { exists: false };
     if (type !== "stream") {
         throw new BackupError(
             `key ${stream} holds a ${type}, not a stream; it was left as it is. Remove it first if it is not needed.`,
         );
     }
-    const length = await client.xlen(stream);
-    const groups = ((await client.xinfo("GROUPS", stream)) as unknown[]).length;
-    return length > 0 || groups > 0 ? `${length} entries and ${groups} groups` : undefined;
+    const info = fieldsOf((await client.xinfo("STREAM", stream)) as unknown[]);
+    const groups = ((await client.xinfo("GROUPS", stream)) as unknown[][]).map(fieldsOf);
+    const untouched = (group: Record<string, unknown>) =>
+        group["last-delivered-id"] === "0-0" && Number(group.pending) === 0 && Number(group.consumers) === 0;
+    if (info["last-generated-id"] === "0-0" && groups.every(untouched)) return { exists: true };
+    const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+    return {
+        exists: true,
+        holds: `${count(Number(info.length), "entry", "entries")} and ${count(groups.length, "group", "groups")}`,
+    };
+}
+
+/** A flat reply of names and values (XINFO's), as an object. */
+function fieldsOf(flat: unknown[]): Record<string, unknown> {
+    const fields: Record<string, unknown> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = flat[i + 1];
+    return fields;
 }
 
 /**
@@ -409,10 +429,11 @@ export function restorablePart(snapshot: StreamSnapshot): { snapshot: StreamSnap
 const BATCH = 1000;
 
 /**
- * Restores the snapshot into the stream. Refuses a stream that holds data unless `force`, which deletes it first.
+ * Restores the snapshot into the stream. Refuses a stream that holds data unless `force`, which deletes it first; a
+ * stream never written to, whose groups have delivered nothing (a new bus's), is replaced without it.
  */
 export interface RestoreOptions {
-    /** Replace a stream that holds entries or groups. */
+    /** Replace a stream that holds entries, or groups that have delivered. */
     readonly force: boolean;
     /** Called as entries go in, every `progressEvery` (10,000) of them and at the end: for a large file's progress. */
     readonly onProgress?: (restored: { entries: number; of: number }) => void;
@@ -422,14 +443,12 @@ export interface RestoreOptions {
 export async function restoreSnapshot(client: Redis, snapshot: StreamSnapshot, options: RestoreOptions): Promise<void> {
     const stream = snapshot.stream;
     const existing = await existingData(client, stream);
-    if (existing !== undefined) {
-        if (!options.force) {
-            throw new BackupError(
-                `stream ${stream} already holds ${existing}; nothing was restored. Pass --force to replace it with the backup.`,
-            );
-        }
-        await client.del(stream);
+    if (existing.holds !== undefined && !options.force) {
+        throw new BackupError(
+            `stream ${stream} already holds ${existing.holds}; nothing was restored. Pass --force to replace it with the backup.`,
+        );
     }
+    if (existing.exists) await client.del(stream);
     const run = async (commands: Array<[string, ...string[]]>, afterBatch?: (done: number) => void) => {
         for (let i = 0; i < commands.length; i += BATCH) {
             const pipeline = client.pipeline();

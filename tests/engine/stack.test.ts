@@ -425,8 +425,9 @@ describe("the project's commands on the real engine", function () {
             k("get", "deployment", "redis", "-n", "dsm", "-o", "jsonpath={.spec.template.spec.containers[0].image}"),
             /^haproxy:/,
         );
-        // The new bus has its groups already (the deploy made them): --force replaces them with the backup's.
-        succeeded(npmRun("restore", [file, "--stack", grow, "--force"]));
+        // The new bus has its groups already (the deploy made them), which have delivered nothing: the restore
+        // replaces them with the backup's without --force.
+        succeeded(npmRun("restore", [file, "--stack", grow]));
 
         // Through Service redis, now the proxy in front of the master; and on a replica, directly.
         const bus = await redis();
