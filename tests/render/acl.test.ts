@@ -120,6 +120,29 @@ describe("the ACL renderer", () => {
         assert.deepStrictEqual(orchestrator.slice(0, 1), ["on"]);
         assert.deepStrictEqual(orchestrator.slice(2, 5), ["~dsm:*", "resetchannels", "-@all"]);
         assert.ok(orchestrator.includes("+xadd") && !orchestrator.includes("+xreadgroup"), orchestrator.join(" "));
+        // A publisher's WAIT and WAITAOF by category, before its commands (tests/hardening-redis.test.ts and
+        // tests/upgrade/valkey.test.ts ask real servers what that grants); a consumer has no such rule.
+        assert.deepStrictEqual(orchestrator.slice(4), [
+            "-@all",
+            "+@connection",
+            "-@fast",
+            "-@dangerous",
+            "-client",
+            "-command",
+            "+ping",
+            "+info",
+            "+client|setname",
+            "+client|getname",
+            "+client|id",
+            "+xadd",
+            "+xlen",
+        ]);
+        assert.deepStrictEqual(
+            rules["sprint-service"].slice(4, 11),
+            ["-@all", "+@connection", "-@fast", "-@dangerous", "-client", "-command", "+ping"],
+            "once for a user of both roles",
+        );
+        assert.deepStrictEqual(rules["backlog-service"].slice(4, 6), ["-@all", "+ping"]);
         const admin = rules[ADMIN_USER];
         assert.deepStrictEqual(admin.slice(2), [
             "~dsm:*",
