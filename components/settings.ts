@@ -371,6 +371,7 @@ export const SETTINGS: readonly Setting[] = [
             `${B}provisioning.ts`,
             `${B}credentials.ts`,
             `${B}backup-cronjob.ts`,
+            `${B}monitoring.ts`,
         ],
         examples: [3, 5],
         refused: [2, 4, 6, 0, 8],

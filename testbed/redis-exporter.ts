@@ -52,12 +52,17 @@ export class RedisExporter {
      * Starts the exporter with the sidecar's `args` against Redis on `redisPort`, and resolves once it serves. The
      * password goes in REDIS_PASSWORD, as in the pod, never on the command line.
      */
-    static async start(args: readonly string[], redisPort: number, password: string): Promise<RedisExporter> {
+    static async start(
+        args: readonly string[],
+        redisPort: number,
+        password: string,
+        redisHost = "127.0.0.1",
+    ): Promise<RedisExporter> {
         const binary = path.join(builtTools("redis-exporter")["redis-exporter"], "redis_exporter");
         const port = await freePort();
         const local = args.map((arg) =>
             arg.startsWith("--redis.addr=")
-                ? `--redis.addr=redis://127.0.0.1:${redisPort}`
+                ? `--redis.addr=redis://${redisHost}:${redisPort}`
                 : arg.startsWith("--web.listen-address=")
                   ? `--web.listen-address=127.0.0.1:${port}`
                   : arg,

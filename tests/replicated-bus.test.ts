@@ -187,6 +187,17 @@ describe("a replicated bus under mocks (replicas 3)", () => {
         assert.deepStrictEqual(await runPolicies(policies, asCheckedResources(backed)), []);
     });
 
+    it("scrapes the exporter beside each node: the PodMonitor selects the nodes, not the proxy", async () => {
+        const monitored = await runProgram({ replicas: "3", monitoring: "true" });
+        const { spec: podMonitor } = named(monitored, "kubernetes:monitoring.coreos.com/v1:PodMonitor", "redis")
+            .inputs as { spec: { selector: unknown } };
+        assert.deepStrictEqual(podMonitor.selector, { matchLabels: { app: "redis-node" } });
+        const ports = only(monitored, "kubernetes:apps/v1:StatefulSet").inputs.spec.template.spec.containers.flatMap(
+            (c: { ports?: Array<{ name: string }> }) => (c.ports ?? []).map((p) => p.name),
+        );
+        assert.ok(ports.includes("metrics"), `the nodes' ports: ${ports.join(", ")}`);
+    });
+
     it("passes every policy of the pack, advisory ones too", async () => {
         assert.deepStrictEqual(await runPolicies(policies, asCheckedResources(run)), []);
     });

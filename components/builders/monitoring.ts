@@ -1,5 +1,5 @@
 /**
- * Prometheus Operator objects for the bus (when `monitoring`): a PodMonitor that scrapes the exporter sidecar, a
+ * Prometheus Operator objects for the bus (when `monitoring`): a PodMonitor that scrapes the exporter sidecars, a
  * PrometheusRule with the alerts, and a dashboard ConfigMap a Grafana sidecar picks up.
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { alertRules } from "../render/alerts";
 import { dashboard } from "../render/dashboard";
 import type { BuildContext } from "./context";
-import { BUS_LABELS, OBJECT_NAMES, REDIS_SELECTOR } from "./object-names";
+import { BUS_LABELS, NODE_SELECTOR, OBJECT_NAMES, REDIS_SELECTOR } from "./object-names";
 
 export interface Monitoring {
     readonly podMonitor: k8s.apiextensions.CustomResource;
@@ -25,7 +25,8 @@ export function buildMonitoring(context: BuildContext): Monitoring | undefined {
             kind: "PodMonitor",
             metadata: { name: "redis", namespace, labels: BUS_LABELS },
             spec: {
-                selector: { matchLabels: REDIS_SELECTOR },
+                // The pods with the exporter sidecar: on a replicated bus the nodes (Deployment redis is the proxy).
+                selector: { matchLabels: structure.replicas > 1 ? NODE_SELECTOR : REDIS_SELECTOR },
                 podMetricsEndpoints: [{ port: "metrics", interval: "30s" }],
             },
         },

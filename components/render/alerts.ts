@@ -6,6 +6,7 @@
  */
 import { BACKUP_STATUS_KEYS } from "./backup-script";
 import { DEAD_LETTER_STATUS_KEYS, deadLetterStreamOf } from "./dead-letter-script";
+import { OnMaster, onMaster } from "./master-series";
 import { RETENTION_STATUS_KEYS } from "./retention-script";
 
 /** Where each alert's runbook is: README's section on the alerts, which says for each what to do. */
@@ -57,6 +58,7 @@ function ruleTexts(s: AlertSettings): RuleText[] {
     const stream = `${bus},stream="${s.stream}"`;
     const dead = `${bus},stream="${deadLetterStreamOf(s.stream)}"`;
     const key = (name: string) => `redis_key_value{${bus},key="${name}"}`;
+    const master = onMaster(bus);
     // A text status key, for a description: the exporter gives its value as the label `val` of a series of 1.
     const text = (name: string) =>
         `{{ with query \`redis_key_value_as_string{${bus},key="${name}"}\` }}{{ (index . 0).Labels.val }}{{ else }}unknown{{ end }}`;
@@ -85,7 +87,7 @@ function ruleTexts(s: AlertSettings): RuleText[] {
         },
         {
             alert: "DsmRedisGroupLagHigh",
-            expr: `redis_stream_group_lag{${stream}} > ${s.lagEntries}`,
+            expr: master(`redis_stream_group_lag{${stream}} > ${s.lagEntries}`),
             for: "5m",
             labels: { severity: "warning" },
             annotations: {
@@ -96,7 +98,7 @@ function ruleTexts(s: AlertSettings): RuleText[] {
         {
             alert: "DsmRedisGroupLagGrowing",
             // The lag first: the value of `a and b` is a's, and the description shows it.
-            expr: `redis_stream_group_lag{${stream}} > 0 and deriv(redis_stream_group_lag{${stream}}[10m]) > 0`,
+            expr: master(`redis_stream_group_lag{${stream}} > 0 and deriv(redis_stream_group_lag{${stream}}[10m]) > 0`),
             for: "15m",
             labels: { severity: "warning" },
             annotations: {
@@ -109,7 +111,9 @@ function ruleTexts(s: AlertSettings): RuleText[] {
             alert: "DsmRedisGroupWithoutConsumers",
             // A consumer stays in its group until deleted, so 0 means no service has ever read as this group (or its
             // consumers were deleted): nobody will catch up on its lag. The lag first, for the description.
-            expr: `redis_stream_group_lag{${stream}} > 0 and redis_stream_group_consumers{${stream}} == 0 and deriv(redis_stream_group_lag{${stream}}[10m]) > 0`,
+            expr: master(
+                `redis_stream_group_lag{${stream}} > 0 and redis_stream_group_consumers{${stream}} == 0 and deriv(redis_stream_group_lag{${stream}}[10m]) > 0`,
+            ),
             for: "15m",
             labels: { severity: "warning" },
             annotations: {
@@ -123,7 +127,9 @@ function ruleTexts(s: AlertSettings): RuleText[] {
             // Redis answers a nil lag for such a group, and the exporter writes nil as 0. A lag that is truly 0 means
             // the group was delivered the newest entry; one that is 0 while the group's position is older is nil.
             // (The exporter gives IDs as their milliseconds: a group within the newest millisecond is not seen.)
-            expr: `redis_stream_group_lag{${stream}} == 0 and redis_stream_group_last_delivered_id{${stream}} < ignoring(group) group_left() redis_stream_last_generated_id{${stream}}`,
+            expr: master(
+                `redis_stream_group_lag{${stream}} == 0 and redis_stream_group_last_delivered_id{${stream}} < ignoring(group) group_left() redis_stream_last_generated_id{${stream}}`,
+            ),
             for: "15m",
             labels: { severity: "warning" },
             annotations: {
@@ -134,7 +140,9 @@ function ruleTexts(s: AlertSettings): RuleText[] {
         },
         {
             alert: "DsmRedisPendingNotAcknowledged",
-            expr: `redis_stream_group_consumer_messages_pending{${stream}} > 0 and redis_stream_group_consumer_idle_seconds{${stream}} > ${s.pendingIdleSeconds}`,
+            expr: master(
+                `redis_stream_group_consumer_messages_pending{${stream}} > 0 and redis_stream_group_consumer_idle_seconds{${stream}} > ${s.pendingIdleSeconds}`,
+            ),
             for: "5m",
             labels: { severity: "warning" },
             annotations: {
@@ -176,14 +184,14 @@ function ruleTexts(s: AlertSettings): RuleText[] {
     ];
     return [
         ...rules,
-        ...(s.retention ? retentionRules(s, key, text) : []),
-        ...(s.retention && s.deadLetters ? deadLetterRules(s, key, text, dead) : []),
-        ...(s.backup ? backupRules(s, key) : []),
+        ...(s.retention ? retentionRules(s, key, text, master) : []),
+        ...(s.retention && s.deadLetters ? deadLetterRules(s, key, text, dead, master) : []),
+        ...(s.backup ? backupRules(s, key, master) : []),
     ];
 }
 
 /** The scheduled backup's alerts, over the status keys each run writes (render/backup-script.ts). */
-function backupRules(s: AlertSettings, key: KeySeries): RuleText[] {
+function backupRules(s: AlertSettings, key: KeySeries, master: OnMaster): RuleText[] {
     const success = key(BACKUP_STATUS_KEYS.lastSuccess);
     const failure = key(BACKUP_STATUS_KEYS.lastFailure);
     // Without the key label, so that both ways of firing give the alert the same labels.
@@ -192,7 +200,7 @@ function backupRules(s: AlertSettings, key: KeySeries): RuleText[] {
         {
             alert: "DsmRedisBackupFailed",
             // The newest run failed: its failure is later than the last success, or there has been no success.
-            expr: `${keyless(failure)} > ${keyless(success)} or ${keyless(failure)} unless ${keyless(success)}`,
+            expr: master(`${keyless(failure)} > ${keyless(success)} or ${keyless(failure)} unless ${keyless(success)}`),
             for: "0m",
             labels: { severity: "warning" },
             annotations: {
@@ -203,7 +211,8 @@ function backupRules(s: AlertSettings, key: KeySeries): RuleText[] {
         },
         {
             alert: "DsmRedisBackupStale",
-            expr: `time() - ${success} > ${s.backupStaleSeconds} or absent(${success})`,
+            // absent() outside the master's filter: its series has no instance to match.
+            expr: `${master(`time() - ${success} > ${s.backupStaleSeconds}`)} or absent(${success})`,
             for: "10m",
             labels: { severity: "warning" },
             annotations: {
@@ -216,11 +225,17 @@ function backupRules(s: AlertSettings, key: KeySeries): RuleText[] {
 
 type KeySeries = (name: string) => string;
 
-function deadLetterRules(s: AlertSettings, key: KeySeries, text: KeySeries, dead: string): RuleText[] {
+function deadLetterRules(
+    s: AlertSettings,
+    key: KeySeries,
+    text: KeySeries,
+    dead: string,
+    master: OnMaster,
+): RuleText[] {
     return [
         {
             alert: "DsmRedisDeadLetters",
-            expr: `redis_stream_length{${dead}} > 0`,
+            expr: master(`redis_stream_length{${dead}} > 0`),
             for: "0m",
             labels: { severity: "warning" },
             annotations: {
@@ -232,7 +247,9 @@ function deadLetterRules(s: AlertSettings, key: KeySeries, text: KeySeries, dead
         {
             alert: "DsmRedisDeadLettersGrowing",
             // The counter is a key in Redis, kept across restarts: a plain difference, exact where increase() extrapolates.
-            expr: `${key(DEAD_LETTER_STATUS_KEYS.movedTotal)} - ${key(DEAD_LETTER_STATUS_KEYS.movedTotal)} offset 30m > 0`,
+            expr: master(
+                `${key(DEAD_LETTER_STATUS_KEYS.movedTotal)} - ${key(DEAD_LETTER_STATUS_KEYS.movedTotal)} offset 30m > 0`,
+            ),
             for: "0m",
             labels: { severity: "warning" },
             annotations: {
@@ -243,7 +260,7 @@ function deadLetterRules(s: AlertSettings, key: KeySeries, text: KeySeries, dead
         },
         {
             alert: "DsmRedisDeadLettersFull",
-            expr: `${key(DEAD_LETTER_STATUS_KEYS.full)} == 1`,
+            expr: master(`${key(DEAD_LETTER_STATUS_KEYS.full)} == 1`),
             for: "0m",
             labels: { severity: "critical" },
             annotations: {
@@ -256,7 +273,7 @@ function deadLetterRules(s: AlertSettings, key: KeySeries, text: KeySeries, dead
             alert: "DsmRedisDeliveriesHigh",
             // An entry at the threshold that stays pending is moved once idle deadLetterIdleSeconds: the alert waits
             // that long and a quarter of an hour more, so that it fires only for one that consumers keep claiming.
-            expr: `${key(DEAD_LETTER_STATUS_KEYS.mostDeliveries)} >= ${s.deadLetterDeliveries}`,
+            expr: master(`${key(DEAD_LETTER_STATUS_KEYS.mostDeliveries)} >= ${s.deadLetterDeliveries}`),
             for: `${Math.max(1800, s.deadLetterIdleSeconds + 900)}s`,
             labels: { severity: "warning" },
             annotations: {
@@ -267,11 +284,11 @@ function deadLetterRules(s: AlertSettings, key: KeySeries, text: KeySeries, dead
     ];
 }
 
-function retentionRules(s: AlertSettings, key: KeySeries, text: KeySeries): RuleText[] {
+function retentionRules(s: AlertSettings, key: KeySeries, text: KeySeries, master: OnMaster): RuleText[] {
     return [
         {
             alert: "DsmRedisPendingTooOld",
-            expr: `${key(RETENTION_STATUS_KEYS.oldestPendingAge)} > ${s.pendingAgeSeconds}`,
+            expr: master(`${key(RETENTION_STATUS_KEYS.oldestPendingAge)} > ${s.pendingAgeSeconds}`),
             for: "5m",
             labels: { severity: "warning" },
             annotations: {
@@ -281,7 +298,7 @@ function retentionRules(s: AlertSettings, key: KeySeries, text: KeySeries): Rule
         },
         {
             alert: "DsmRedisRetentionNotRunning",
-            expr: `time() - ${key(RETENTION_STATUS_KEYS.lastRun)} > ${s.retentionStaleSeconds} or absent(${key(RETENTION_STATUS_KEYS.lastRun)})`,
+            expr: `${master(`time() - ${key(RETENTION_STATUS_KEYS.lastRun)} > ${s.retentionStaleSeconds}`)} or absent(${key(RETENTION_STATUS_KEYS.lastRun)})`,
             for: "5m",
             labels: { severity: "warning" },
             annotations: {
@@ -291,7 +308,7 @@ function retentionRules(s: AlertSettings, key: KeySeries, text: KeySeries): Rule
         },
         {
             alert: "DsmRedisRetentionBlocked",
-            expr: `${key(RETENTION_STATUS_KEYS.blocked)} == 1`,
+            expr: master(`${key(RETENTION_STATUS_KEYS.blocked)} == 1`),
             for: "30m",
             labels: { severity: "warning" },
             annotations: {

@@ -5,10 +5,13 @@
  */
 import { BACKUP_STATUS_KEYS } from "./backup-script";
 import { DEAD_LETTER_STATUS_KEYS, deadLetterStreamOf } from "./dead-letter-script";
+import { onMaster } from "./master-series";
 import { RETENTION_STATUS_KEYS } from "./retention-script";
 
 export function dashboard(namespace: string, stream: string): string {
     const bus = `namespace="${namespace}"`;
+    // The bus's own series from the master alone; memory per node, each its own line.
+    const master = onMaster(bus);
     const panel = (id: number, title: string, exprs: Array<[string, string]>, unit: string, y: number) => ({
         id,
         title,
@@ -27,7 +30,7 @@ export function dashboard(namespace: string, stream: string): string {
                 panel(
                     1,
                     "Lag per consumer group",
-                    [[`redis_stream_group_lag{${bus},stream="${stream}"}`, "{{group}}"]],
+                    [[master(`redis_stream_group_lag{${bus},stream="${stream}"}`), "{{group}}"]],
                     "short",
                     0,
                 ),
@@ -35,8 +38,8 @@ export function dashboard(namespace: string, stream: string): string {
                     2,
                     "Memory against maxmemory",
                     [
-                        [`redis_memory_used_bytes{${bus}}`, "used"],
-                        [`redis_memory_max_bytes{${bus}}`, "maxmemory"],
+                        [`redis_memory_used_bytes{${bus}}`, "used {{instance}}"],
+                        [`redis_memory_max_bytes{${bus}}`, "maxmemory {{instance}}"],
                     ],
                     "bytes",
                     0,
@@ -44,14 +47,19 @@ export function dashboard(namespace: string, stream: string): string {
                 panel(
                     3,
                     "Events per second",
-                    [[`rate(redis_commands_total{${bus},cmd="xadd"}[5m])`, "XADD/s"]],
+                    [[master(`rate(redis_commands_total{${bus},cmd="xadd"}[5m])`), "XADD/s"]],
                     "ops",
                     8,
                 ),
                 panel(
                     4,
                     "Entries trimmed per retention run",
-                    [[`delta(redis_key_value{${bus},key="${RETENTION_STATUS_KEYS.trimmedTotal}"}[1m])`, "trimmed"]],
+                    [
+                        [
+                            master(`delta(redis_key_value{${bus},key="${RETENTION_STATUS_KEYS.trimmedTotal}"}[1m])`),
+                            "trimmed",
+                        ],
+                    ],
                     "short",
                     8,
                 ),
@@ -59,9 +67,9 @@ export function dashboard(namespace: string, stream: string): string {
                     5,
                     "Dead letters",
                     [
-                        [`redis_stream_length{${bus},stream="${deadLetterStreamOf(stream)}"}`, "waiting"],
+                        [master(`redis_stream_length{${bus},stream="${deadLetterStreamOf(stream)}"}`), "waiting"],
                         [
-                            `delta(redis_key_value{${bus},key="${DEAD_LETTER_STATUS_KEYS.movedTotal}"}[5m])`,
+                            master(`delta(redis_key_value{${bus},key="${DEAD_LETTER_STATUS_KEYS.movedTotal}"}[5m])`),
                             "moved in 5 min",
                         ],
                     ],
@@ -71,21 +79,26 @@ export function dashboard(namespace: string, stream: string): string {
                 panel(
                     6,
                     "Pending entries per consumer group",
-                    [[`redis_stream_group_messages_pending{${bus},stream="${stream}"}`, "{{group}}"]],
+                    [[master(`redis_stream_group_messages_pending{${bus},stream="${stream}"}`), "{{group}}"]],
                     "short",
                     16,
                 ),
                 panel(
                     7,
                     "Oldest pending entry's age (each retention run)",
-                    [[`redis_key_value{${bus},key="${RETENTION_STATUS_KEYS.oldestPendingAge}"}`, "oldest pending"]],
+                    [
+                        [
+                            master(`redis_key_value{${bus},key="${RETENTION_STATUS_KEYS.oldestPendingAge}"}`),
+                            "oldest pending",
+                        ],
+                    ],
                     "s",
                     24,
                 ),
                 panel(
                     8,
                     "Most deliveries of an entry still pending",
-                    [[`redis_key_value{${bus},key="${DEAD_LETTER_STATUS_KEYS.mostDeliveries}"}`, "deliveries"]],
+                    [[master(`redis_key_value{${bus},key="${DEAD_LETTER_STATUS_KEYS.mostDeliveries}"}`), "deliveries"]],
                     "short",
                     24,
                 ),
@@ -93,14 +106,14 @@ export function dashboard(namespace: string, stream: string): string {
                 panel(
                     9,
                     "Since the last good scheduled backup",
-                    [[`time() - redis_key_value{${bus},key="${BACKUP_STATUS_KEYS.lastSuccess}"}`, "age"]],
+                    [[master(`time() - redis_key_value{${bus},key="${BACKUP_STATUS_KEYS.lastSuccess}"}`), "age"]],
                     "s",
                     32,
                 ),
                 panel(
                     10,
                     "Entries in the last good scheduled backup",
-                    [[`redis_key_value{${bus},key="${BACKUP_STATUS_KEYS.lastEntries}"}`, "entries"]],
+                    [[master(`redis_key_value{${bus},key="${BACKUP_STATUS_KEYS.lastEntries}"}`), "entries"]],
                     "short",
                     32,
                 ),

@@ -70,7 +70,13 @@ const BACKUP_STALE = {
 };
 
 /** Per alert: cases where it must fire (with what it says) and where it must not. */
-export const CASES: Record<string, AlertCase[]> = {
+/**
+ * The exporter's series of the node's role: a bus of one node is its master, and the alerts over the bus's series
+ * count the master's (render/alerts.ts, onMaster). Every case has it, for as long as any case runs.
+ */
+export const MASTER_INFO = series(`redis_instance_info{namespace="dsm",role="master"}`, "1x2000");
+
+const WRITTEN: Record<string, AlertCase[]> = {
     DsmRedisDown: [
         {
             name: "the exporter has had no answer from Redis for 3 minutes",
@@ -684,3 +690,10 @@ export const CASES: Record<string, AlertCase[]> = {
         },
     ],
 };
+
+export const CASES: Record<string, AlertCase[]> = Object.fromEntries(
+    Object.entries(WRITTEN).map(([alert, cases]) => [
+        alert,
+        cases.map((c) => ({ ...c, input_series: [...c.input_series, MASTER_INFO] })),
+    ]),
+);

@@ -4,7 +4,7 @@
  * should not. Run by `npm run test:metrics`, and by `npm run test:mutation` for alerts.ts.
  */
 import * as assert from "assert";
-import { CASES, expectPass, ruleGroups } from "./alert-cases";
+import { CASES, expectPass, ruleGroups, series } from "./alert-cases";
 import { testRules } from "./promtool";
 
 /** The alerts over the keys each retention run records, and those over what its dead-letter steps record. */
@@ -37,6 +37,41 @@ describe("the alert rules under promtool test rules", function () {
             expectPass(groups, cases);
         });
     }
+
+    it("counts the bus's series on the master only: one alert from three nodes, none from a replica alone", () => {
+        const [firing] = CASES.DsmRedisGroupLagHigh;
+        const [lag] = firing.input_series;
+        const at = (instance: string, role: string) => [
+            series(lag.series.replace("}", `,instance="${instance}"}`), lag.values),
+            series(`redis_instance_info{namespace="dsm",instance="${instance}",role="${role}"}`, "1x20"),
+        ];
+        const [expected] = firing.exp_alerts;
+        const fromMaster = { ...expected, exp_labels: { ...expected.exp_labels, instance: "node-1" } };
+        expectPass(groups, [
+            {
+                ...firing,
+                name: "a master and two replicas, each reporting the lag",
+                input_series: [...at("node-0", "slave"), ...at("node-1", "master"), ...at("node-2", "slave")],
+                exp_alerts: [fromMaster],
+            },
+            { ...firing, name: "a replica alone", input_series: at("node-0", "slave"), exp_alerts: [] },
+        ]);
+        // A node's own state counts on each node: two nodes down, two alerts.
+        const down = (instance: string) => series(`redis_up{namespace="dsm",db="db0",instance="${instance}"}`, "0x5");
+        const result = testRules(groups, [
+            {
+                name: "two nodes down",
+                input_series: [down("node-0"), down("node-2"), ...at("node-1", "master").slice(1)],
+                alertname: "DsmRedisDown",
+                eval_time: "5m",
+                exp_alerts: ["node-0", "node-2"].map((instance) => ({
+                    exp_labels: { namespace: "dsm", db: "db0", instance, severity: "critical" },
+                    exp_annotations: CASES.DsmRedisDown[0].exp_alerts[0].exp_annotations,
+                })),
+            },
+        ]);
+        assert.ok(result.ok, result.output);
+    });
 
     it("fails a case that expects the wrong thing (promtool's verdict is not ignored)", () => {
         const [firing] = CASES.DsmRedisGroupLagHigh;

@@ -8,11 +8,15 @@ import * as os from "os";
 import * as path from "path";
 import { GroupReader, publish } from "../../testbed/bus-traffic";
 import type { RedisExporter, Sample } from "../../testbed/redis-exporter";
-import { named, runProgram } from "../helpers/program";
+import { named, only, runProgram } from "../helpers/program";
 import { startRenderedRedis } from "../helpers/rendered-redis";
 import { CASES, RUNBOOK, RuleGroups, STREAM, STREAM_LABELS, expectPass, ruleGroups, series } from "./alert-cases";
 import { AlertCase, InputSeries, testRules } from "./promtool";
 import { startSidecarExporter } from "./sidecar-exporter";
+import { ADMIN_USER, METRICS_USER } from "../../components/render/acl";
+import { RETENTION_STATUS_KEYS } from "../../components/render/retention-script";
+import { RedisExporter as Exporter } from "../../testbed/redis-exporter";
+import { ReplicatedBus } from "../../testbed/replicated-bus";
 
 async function renderedRuleGroups(config: Record<string, string> = {}): Promise<RuleGroups> {
     const run = await runProgram({ monitoring: "true", ...config });
@@ -40,12 +44,15 @@ describe("the program's PrometheusRule", function () {
     });
 });
 
-/** The series the rules read, with the namespace label a PodMonitor adds, as promtool selectors. */
-function readSeries(samples: readonly Sample[]): Map<string, number> {
+/**
+ * The series the rules read, with the labels a PodMonitor adds (the namespace; `instance`, the target, where the bus
+ * has more than one), as promtool selectors.
+ */
+function readSeries(samples: readonly Sample[], target: Record<string, string> = {}): Map<string, number> {
     const read = new Map<string, number>();
     for (const s of samples) {
-        if (!/^redis_(up$|stream_|key_value|memory_|aof_last|errors_total)/.test(s.name)) continue;
-        const labels = Object.entries({ ...s.labels, namespace: "dsm" })
+        if (!/^redis_(up$|stream_|key_value|memory_|aof_last|errors_total|instance_info$)/.test(s.name)) continue;
+        const labels = Object.entries({ ...s.labels, namespace: "dsm", ...target })
             .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
             .join(",");
         read.set(`${s.name}{${labels}}`, s.value);
@@ -60,8 +67,8 @@ function humanizeDuration(seconds: number): string {
 }
 
 /** A scrape as promtool input: each series held at its scraped value for `minutes`. */
-function asInput(samples: readonly Sample[], minutes: number): InputSeries[] {
-    return [...readSeries(samples)].map(([selector, value]) => series(selector, `${value}x${minutes}`));
+function asInput(samples: readonly Sample[], minutes: number, target: Record<string, string> = {}): InputSeries[] {
+    return [...readSeries(samples, target)].map(([selector, value]) => series(selector, `${value}x${minutes}`));
 }
 
 /** Two scrapes as promtool input: each series at its first value for `before` minutes, then at its second. */
@@ -255,6 +262,71 @@ describe("the alert rules over series a real redis_exporter scraped from a real 
             await exporter?.stop();
             await redis.stop();
             fs.rmSync(folder, { recursive: true, force: true });
+        }
+    });
+
+    it("a replicated bus: an exporter beside each node, and a stalled group fires once, from the master, not from each replica", async () => {
+        const bus = await ReplicatedBus.start({
+            users: [{ name: "sprint-service", roles: ["publish", "consume"] }],
+            systemUsers: [METRICS_USER],
+        });
+        const exporters: Exporter[] = [];
+        try {
+            const config = { replicas: "3" };
+            const groups = await renderedRuleGroups(config);
+            const run = await runProgram({ monitoring: "true", ...config });
+            const node = only(run, "kubernetes:apps/v1:StatefulSet").inputs.spec.template.spec as {
+                containers: Array<{ name: string; args: string[] }>;
+            };
+            const args = node.containers.find((c) => c.name === "metrics")!.args;
+            const admin = bus.client(bus.proxy, ADMIN_USER);
+            try {
+                for (const group of ["sprint-service", "project-service"]) {
+                    await admin.xgroup("CREATE", STREAM, group, "$", "MKSTREAM");
+                }
+                await publish(admin, STREAM, 3000, ["type", "TASK_UPDATED"]);
+                const sprint = new GroupReader(admin, STREAM, "sprint-service");
+                await sprint.read();
+                await sprint.acknowledge();
+                // Retention ran a moment ago (its alerts stay quiet); every replica has it all.
+                await admin.set(RETENTION_STATUS_KEYS.lastRun, String(Math.floor(Date.now() / 1000)));
+                assert.equal(await admin.wait(2, 5000), 2);
+            } finally {
+                admin.disconnect();
+            }
+            const master = await bus.untilSettled();
+            for (const host of bus.topology.nodes) {
+                exporters.push(await Exporter.start(args, bus.topology.redisPort, bus.passwords[METRICS_USER], host));
+            }
+            const input: InputSeries[] = [];
+            for (const [n, exporter] of exporters.entries()) {
+                const target = { instance: `${bus.topology.nodes[n]}:${exporter.port}` };
+                input.push(...asInput(await exporter.scrape(), 40, target));
+            }
+            // Each node reports the group's lag: the replicas as the master does.
+            const lags = input.filter((i) => /^redis_stream_group_lag\{.*group="project-service"/.test(i.series));
+            assert.equal(lags.length, 3, lags.map((l) => l.series).join("\n"));
+            expectOnly(groups, "replicated", input, {
+                DsmRedisGroupLagHigh: [
+                    {
+                        exp_labels: {
+                            ...STREAM_LABELS,
+                            group: "project-service",
+                            instance: `${bus.topology.nodes[master]}:${exporters[master].port}`,
+                            severity: "warning",
+                        },
+                        exp_annotations: {
+                            ...RUNBOOK,
+                            summary: "A consumer group is behind on dsm:events",
+                            description:
+                                "Group project-service has 3000 entries not yet delivered (above 1000): its service reads slower than producers write, or has stopped.",
+                        },
+                    },
+                ],
+            });
+        } finally {
+            for (const exporter of exporters) await exporter.stop();
+            await bus.destroy();
         }
     });
 });

@@ -86,6 +86,8 @@ describe("redis_exporter with the rendered sidecar arguments, as the metrics use
             assert.ok(value(samples, "redis_memory_used_bytes") > 0);
             assert.strictEqual(value(samples, "redis_aof_last_write_status"), 1);
             assert.strictEqual(value(samples, "redis_aof_last_bgrewrite_status"), 1);
+            // The node's role, by which the alerts and the dashboard count the bus's series on the master only.
+            assert.strictEqual(value(samples, "redis_instance_info", { role: "master" }), 1);
 
             const stream = { stream: STREAM };
             assert.strictEqual(value(samples, "redis_stream_length", stream), 100);
