@@ -81,6 +81,8 @@ if (require.main === module) {
                         pending: g.pending.length,
                     })),
                     file,
+                    // Where the pages were read: a replica's pod, or the master.
+                    readFrom: replica?.pod ?? "master",
                     seconds,
                 };
                 output.out(`${JSON.stringify(summary, null, 2)}\n`);
@@ -91,7 +93,8 @@ if (require.main === module) {
             );
             output.out(
                 `Backed up ${written.stream} of stack ${stack.name}: ${written.length} entries, last ID ${written.lastGeneratedId}; ` +
-                    `groups ${groups.join(", ") || "none"}; to ${file} in ${seconds.toFixed(1)} s.\n`,
+                    `groups ${groups.join(", ") || "none"}; read from ${replica ? `replica ${replica.pod}` : "the master"}; ` +
+                    `to ${file} in ${seconds.toFixed(1)} s.\n`,
             );
             return 0;
         },
