@@ -244,7 +244,7 @@ describe("the project's commands on the real engine", function () {
         assert.strictEqual(refused.status, 2, refused.output);
         assert.match(
             refused.output,
-            /stream dsm:events already holds \d+ entries and 4 groups; nothing was restored\. Pass --force/,
+            /stream dsm:events already holds \d+ entr(y|ies) and 4 groups; nothing was restored\. Pass --force/,
         );
         const restore = succeeded(npmRun("restore", [file, "--stack", STACK, "--force"]));
         timings.restore = restore.seconds;
