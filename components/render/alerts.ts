@@ -70,8 +70,9 @@ function ruleTexts(s: AlertSettings): RuleText[] {
             labels: { severity: "critical" },
             annotations: {
                 summary: "Redis does not answer its metrics exporter",
+                // The pod the target is (a PodMonitor's label): on a replicated bus, which node.
                 description:
-                    "The exporter beside Redis has had no answer for a minute: producers cannot publish and consumers cannot read. Check the pod redis (kubectl get pods -n {{ $labels.namespace }}) and its logs.",
+                    "The exporter beside Redis has had no answer for a minute from the pod {{ with $labels.pod }}{{ . }}{{ else }}redis{{ end }}. On a bus of one node, producers cannot publish and consumers cannot read; a replicated bus goes on while a majority of its nodes is up. Check the pod (kubectl get pods -n {{ $labels.namespace }}) and its logs.",
             },
         },
         {

@@ -90,7 +90,7 @@ const WRITTEN: Record<string, AlertCase[]> = {
                         ...RUNBOOK,
                         summary: "Redis does not answer its metrics exporter",
                         description:
-                            "The exporter beside Redis has had no answer for a minute: producers cannot publish and consumers cannot read. Check the pod redis (kubectl get pods -n dsm) and its logs.",
+                            "The exporter beside Redis has had no answer for a minute from the pod redis. On a bus of one node, producers cannot publish and consumers cannot read; a replicated bus goes on while a majority of its nodes is up. Check the pod (kubectl get pods -n dsm) and its logs.",
                     },
                 },
             ],

@@ -56,18 +56,31 @@ describe("the alert rules under promtool test rules", function () {
             },
             { ...firing, name: "a replica alone", input_series: at("node-0", "slave"), exp_alerts: [] },
         ]);
-        // A node's own state counts on each node: two nodes down, two alerts.
-        const down = (instance: string) => series(`redis_up{namespace="dsm",db="db0",instance="${instance}"}`, "0x5");
+        // A node's own state counts on each node: two nodes down, two alerts, each naming its pod.
+        const down = (instance: string) =>
+            series(`redis_up{namespace="dsm",db="db0",instance="${instance}",pod="redis-${instance}"}`, "0x5");
         const result = testRules(groups, [
             {
                 name: "two nodes down",
                 input_series: [down("node-0"), down("node-2"), ...at("node-1", "master").slice(1)],
                 alertname: "DsmRedisDown",
                 eval_time: "5m",
-                exp_alerts: ["node-0", "node-2"].map((instance) => ({
-                    exp_labels: { namespace: "dsm", db: "db0", instance, severity: "critical" },
-                    exp_annotations: CASES.DsmRedisDown[0].exp_alerts[0].exp_annotations,
-                })),
+                exp_alerts: ["node-0", "node-2"].map((instance) => {
+                    const { exp_annotations } = CASES.DsmRedisDown[0].exp_alerts[0];
+                    return {
+                        exp_labels: {
+                            namespace: "dsm",
+                            db: "db0",
+                            instance,
+                            pod: `redis-${instance}`,
+                            severity: "critical",
+                        },
+                        exp_annotations: {
+                            ...exp_annotations,
+                            description: exp_annotations.description.replace("pod redis.", `pod redis-${instance}.`),
+                        },
+                    };
+                }),
             },
         ]);
         assert.ok(result.ok, result.output);
