@@ -11,6 +11,7 @@ export {
     OBJECT_NAMES,
     REDIS_NAME,
     REDIS_SELECTOR,
+    nodePodName,
     nodePodSelector,
     secretNameFor,
 } from "./builders/object-names";

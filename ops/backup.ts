@@ -4,10 +4,9 @@
  */
 import "./lib/node-check";
 import * as fs from "fs";
-import type { Redis } from "ioredis";
 import { withSession } from "../components";
 import { BackupError, takeSnapshot, writeBackup } from "./lib/backup-file";
-import { busConnection, busTargetOf, linkedReplicaConnection } from "./lib/bus-connection";
+import { busConnection, busTargetOf, withLinkedReplica } from "./lib/bus-connection";
 import { Command, JSON_FLAG, runCommandLine } from "./lib/command-line";
 import { PreflightError } from "./lib/preflight";
 import { STACK_FLAG, openCommandStack, reportFailure } from "./lib/stack-command";
@@ -44,28 +43,23 @@ if (require.main === module) {
                     : `dsm-redis-${stack.name}-${new Date().toISOString().replace(/[:.]/g, "-")}.backup.json`;
             const started = Date.now();
             output.progress(`connecting to Redis in ${target.namespace} through the Kubernetes API`);
-            // On a replicated bus, the pages are read from a replica: the master is left to producers and consumers.
-            const replica = await linkedReplicaConnection(target);
-            const written = await withSession(
-                await busConnection(target),
+            const connection = await busConnection(target);
+            const { written, readFrom } = await withSession(
+                connection,
                 { timeoutSeconds: CONNECT_SECONDS, log: output.progress },
                 async ({ client }) => {
-                    const snapshot = async (reader?: Redis) => {
+                    // On a replicated bus, the pages are read from a replica: the master is left to producers and
+                    // consumers.
+                    const { taken, pod } = await withLinkedReplica(connection, async (replica) => {
                         output.progress(`reading ${target.stream}${replica ? ` from replica ${replica.pod}` : ""}`);
-                        return takeSnapshot(client, target.stream, { reader });
-                    };
-                    const taken = await (replica
-                        ? withSession(
-                              replica.connection,
-                              { timeoutSeconds: CONNECT_SECONDS, log: output.progress },
-                              (session) => snapshot(session.client),
-                          )
-                        : snapshot());
+                        const read = await takeSnapshot(client, target.stream, { reader: replica?.client });
+                        return { taken: read, pod: replica?.pod };
+                    });
                     if (taken === undefined) throw new BackupError(`there is no stream ${target.stream} to back up`);
                     const server = /^redis_version:(.*)$/m.exec(await client.info("server"))?.[1]?.trim() ?? "unknown";
                     output.progress(`writing ${taken.length} entries to ${file}`);
                     fs.writeFileSync(file, writeBackup(taken, `redis ${server}`), { mode: 0o600 });
-                    return taken;
+                    return { written: taken, readFrom: pod };
                 },
             );
             const seconds = (Date.now() - started) / 1000;
@@ -82,7 +76,7 @@ if (require.main === module) {
                     })),
                     file,
                     // Where the pages were read: a replica's pod, or the master.
-                    readFrom: replica?.pod ?? "master",
+                    readFrom: readFrom ?? "master",
                     seconds,
                 };
                 output.out(`${JSON.stringify(summary, null, 2)}\n`);
@@ -93,7 +87,7 @@ if (require.main === module) {
             );
             output.out(
                 `Backed up ${written.stream} of stack ${stack.name}: ${written.length} entries, last ID ${written.lastGeneratedId}; ` +
-                    `groups ${groups.join(", ") || "none"}; read from ${replica ? `replica ${replica.pod}` : "the master"}; ` +
+                    `groups ${groups.join(", ") || "none"}; read from ${readFrom ? `replica ${readFrom}` : "the master"}; ` +
                     `to ${file} in ${seconds.toFixed(1)} s.\n`,
             );
             return 0;

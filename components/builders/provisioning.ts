@@ -11,8 +11,6 @@ import { ConnectionArgs, RedisStreamGroups } from "../stream-groups/resource";
 import type { BuildContext } from "./context";
 import { nodeHosts, nodePodSelector } from "./object-names";
 
-/** The label the StatefulSet controller puts on each of its pods, with the pod's name. */
-
 /** The cluster the port-forward goes through: the one the Kubernetes resources go to. */
 export interface ClusterAccess {
     readonly kubeconfig?: pulumi.Input<string>;

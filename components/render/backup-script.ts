@@ -55,18 +55,29 @@ export const HOLD_LOST = "DSMBACKUP the backup has lost its hold on retention";
  * refused) is the one most worth a backup, and the hold is one small key. The read-only steps need no such flag.
  */
 
+/**
+ * The hold as this server has it, shared by every step: `held`, the key's value (false when there is none), and
+ * `ours`, whether it is the caller's, by the token it ends with (KEYS[2] the hold, ARGV[1] the token).
+ */
+const OWN_HOLD = `local held = redis.call('GET', KEYS[2])
+local ours = held and string.sub(held, -(#ARGV[1] + 1)) == ' ' .. ARGV[1]`;
+
+/** The refusal of a step whose hold is gone; `lease`, a Lua expression of the lease in ms, where the step has it. */
+const holdLost = (lease?: string) =>
+    `return redis.error_reply('${HOLD_LOST} (its lease${lease === undefined ? "" : ` of ' .. ${lease} .. ' ms`} ran out, or another backup took it): retention may have trimmed entries meanwhile; take the backup again')`;
+
 /** Where the reader sees the caller's hold (a read, so a replica can run it): the cut it holds. Shared by the pages. */
-const HOLD_VIEW = `local held = redis.call('GET', KEYS[2])
-if not held or string.sub(held, -(#ARGV[1] + 1)) ~= ' ' .. ARGV[1] then
-  return redis.error_reply('${HOLD_LOST} (its lease ran out, or another backup took it): retention may have trimmed entries meanwhile; take the backup again')
+const HOLD_VIEW = `${OWN_HOLD}
+if not ours then
+  ${holdLost()}
 end
 local cut = string.match(held, '^(%S+)')`;
 
 export const BACKUP_CUT_SCRIPT = `#!lua flags=allow-oom
 -- dsm-redis backup, the cut. KEYS: stream, hold. ARGV: token, lease ms.
 local stream, hold = KEYS[1], KEYS[2]
-local held = redis.call('GET', hold)
-if held and string.sub(held, -(#ARGV[1] + 1)) ~= ' ' .. ARGV[1] then
+${OWN_HOLD}
+if held and not ours then
   return redis.error_reply('DSMBACKUP another backup is under way (holding up to ' .. string.match(held, '^(%S+)') .. '); wait for it, or for its lease to run out')
 end
 if redis.call('EXISTS', stream) == 0 then return {cjson.encode({missing = true})} end
@@ -111,9 +122,9 @@ return answer
 /** The renewal of the hold's lease, on the master before each page: refused once the hold is gone. */
 export const BACKUP_RENEW_SCRIPT = `#!lua flags=allow-oom
 -- dsm-redis backup, the lease's renewal. KEYS: stream, hold. ARGV: token, lease ms.
-local held = redis.call('GET', KEYS[2])
-if not held or string.sub(held, -(#ARGV[1] + 1)) ~= ' ' .. ARGV[1] then
-  return redis.error_reply('${HOLD_LOST} (its lease of ' .. ARGV[2] .. ' ms ran out, or another backup took it): retention may have trimmed entries meanwhile; take the backup again')
+${OWN_HOLD}
+if not ours then
+  ${holdLost("ARGV[2]")}
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1
@@ -122,8 +133,8 @@ return 1
 /** Whether the reader sees the caller's hold yet: 1 or 0. A replica sees it once it has caught up with the cut. */
 export const BACKUP_HELD_SCRIPT = `#!lua flags=no-writes
 -- dsm-redis backup, the reader's view of the hold. KEYS: stream, hold. ARGV: token.
-local held = redis.call('GET', KEYS[2])
-return (held and string.sub(held, -(#ARGV[1] + 1)) == ' ' .. ARGV[1]) and 1 or 0
+${OWN_HOLD}
+return ours and 1 or 0
 `;
 
 export const BACKUP_ENTRIES_SCRIPT = `#!lua flags=no-writes
@@ -157,8 +168,8 @@ return {#page, #page > 0 and page[#page][1] or '', cjson.encode(page)}
 
 export const BACKUP_RELEASE_SCRIPT = `#!lua flags=allow-oom
 -- dsm-redis backup, the release. KEYS: stream, hold. ARGV: token.
-local held = redis.call('GET', KEYS[2])
-if held and string.sub(held, -(#ARGV[1] + 1)) == ' ' .. ARGV[1] then redis.call('DEL', KEYS[2]) end
+${OWN_HOLD}
+if ours then redis.call('DEL', KEYS[2]) end
 return 1
 `;
 

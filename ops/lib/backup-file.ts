@@ -23,6 +23,8 @@ import {
     BACKUP_RELEASE_SCRIPT,
     BACKUP_RENEW_SCRIPT,
     BACKUP_STEPS_FORMAT,
+    GroupState,
+    readGroups,
 } from "../../components";
 
 export const BACKUP_FORMAT = "dsm-redis-backup/1";
@@ -376,7 +378,6 @@ function readStepsBackup(text: string, head: { createdAt?: unknown; stream?: unk
     };
 }
 
-/** Whether the stream holds anything a restore would overwrite: entries or groups; a key of another type refuses. */
 /**
  * What is at the stream's key: whether there is a stream to remove before the restore, and what it holds that the
  * restore would lose. Nothing is lost where the stream was never written to and its groups have delivered nothing
@@ -391,23 +392,18 @@ async function existingData(client: Redis, stream: string): Promise<{ exists: bo
             `key ${stream} holds a ${type}, not a stream; it was left as it is. Remove it first if it is not needed.`,
         );
     }
-    const info = fieldsOf((await client.xinfo("STREAM", stream)) as unknown[]);
-    const groups = ((await client.xinfo("GROUPS", stream)) as unknown[][]).map(fieldsOf);
-    const untouched = (group: Record<string, unknown>) =>
-        group["last-delivered-id"] === "0-0" && Number(group.pending) === 0 && Number(group.consumers) === 0;
-    if (info["last-generated-id"] === "0-0" && groups.every(untouched)) return { exists: true };
+    // The stream's last ID says whether it was ever written to, entries trimmed since or not.
+    const info = (await client.xinfo("STREAM", stream)) as unknown[];
+    const lastId = info[info.indexOf("last-generated-id") + 1];
+    const groups = await readGroups(client, stream);
+    const untouched = (group: GroupState) =>
+        group.lastDeliveredId === "0-0" && group.pending === 0 && group.consumers === 0;
+    if (lastId === "0-0" && groups.every(untouched)) return { exists: true };
     const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
     return {
         exists: true,
-        holds: `${count(Number(info.length), "entry", "entries")} and ${count(groups.length, "group", "groups")}`,
+        holds: `${count(await client.xlen(stream), "entry", "entries")} and ${count(groups.length, "group", "groups")}`,
     };
-}
-
-/** A flat reply of names and values (XINFO's), as an object. */
-function fieldsOf(flat: unknown[]): Record<string, unknown> {
-    const fields: Record<string, unknown> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = flat[i + 1];
-    return fields;
 }
 
 /**

@@ -3,12 +3,15 @@
  * provisioning does, authenticated as a user whose password is read from its Secret (never from a command line).
  */
 import type * as K8s from "@kubernetes/client-node";
+import type { Redis } from "ioredis";
 import {
     secretNameFor,
     ADMIN_USER,
     NODE_SELECTOR,
+    labelSelector,
+    nodePodName,
     nodePodSelector,
-    withSession,
+    openSession,
     REDIS_CONTAINER_PORT,
     PASSWORD_KEY,
     type PortForwardConnection,
@@ -71,22 +74,28 @@ export function isLinkedReplica(replicationInfo: string): boolean {
     return /^role:slave\r?$/m.test(replicationInfo) && /^master_link_status:up\r?$/m.test(replicationInfo);
 }
 
+/** A replica linked to its master, which a caller reads from: its pod and a client logged in to it. */
+export interface LinkedReplica {
+    readonly pod: string;
+    readonly client: Redis;
+}
+
 /**
- * On a replicated bus, the connection to a replica linked to its master, as a user (the admin by default): the
- * first node pod, by ordinal, whose INFO says so. Undefined on a bus of one node, or where no replica is linked.
+ * Runs `operation` with a replica linked to its master, on a replicated bus, logged in as `master` is (busConnection):
+ * the first node pod, by ordinal, whose INFO says so, through the port-forward the question went through. With
+ * undefined on a bus of one node, or where no replica is linked.
  */
-export async function linkedReplicaConnection(
-    target: BusTarget,
-    user = ADMIN_USER,
-): Promise<{ pod: string; connection: PortForwardConnection } | undefined> {
+export async function withLinkedReplica<T>(
+    master: PortForwardConnection,
+    operation: (replica: LinkedReplica | undefined) => Promise<T>,
+): Promise<T> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const k8s = require("@kubernetes/client-node") as typeof K8s;
-    const core = loadKubeConfig(k8s, target).makeApiClient(k8s.CoreV1Api);
-    const labelSelector = Object.entries(NODE_SELECTOR)
-        .map(([key, value]) => `${key}=${value}`)
-        .join(",");
-    const pods = await core.listNamespacedPod({ namespace: target.namespace, labelSelector });
-    const master = await busConnection(target, user);
+    const core = loadKubeConfig(k8s, master).makeApiClient(k8s.CoreV1Api);
+    const pods = await core.listNamespacedPod({
+        namespace: master.namespace,
+        labelSelector: labelSelector(NODE_SELECTOR),
+    });
     for (let ordinal = 0; ordinal < pods.items.length; ordinal++) {
         // The pod itself, not Service redis's (the proxy, which leads to the master).
         const connection: PortForwardConnection = {
@@ -94,10 +103,16 @@ export async function linkedReplicaConnection(
             service: undefined,
             podSelector: nodePodSelector(ordinal),
         };
-        const linked = await withSession(connection, { timeoutSeconds: 5, log: () => undefined }, async ({ client }) =>
-            isLinkedReplica(await client.info("replication")),
-        ).catch(() => false);
-        if (linked) return { pod: Object.values(nodePodSelector(ordinal))[0], connection };
+        const session = await openSession(connection, { timeoutSeconds: 5, log: () => undefined }).catch(
+            () => undefined,
+        );
+        if (session === undefined) continue;
+        try {
+            const linked = isLinkedReplica(await session.client.info("replication").catch(() => ""));
+            if (linked) return await operation({ pod: nodePodName(ordinal), client: session.client });
+        } finally {
+            await session.close();
+        }
     }
-    return undefined;
+    return operation(undefined);
 }
