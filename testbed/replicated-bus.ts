@@ -32,8 +32,8 @@ import {
     renderNodeStartScript,
     renderSentinelStartScript,
 } from "../components/render/replication";
-import { SWITCHOVER_HOLD_MILLISECONDS } from "../components/render/replicated-pod-spec";
-import { renderSwitchoverScript } from "../components/render/switchover";
+import { SWITCHOVER_TIMING } from "../components/render/replicated-pod-spec";
+import { RETURN_MODE, renderSwitchoverScript } from "../components/render/switchover";
 
 /** The directives this machine decides for a node; the pod's values (/data, /etc/redis/acl) are dropped. */
 const LOCAL_DIRECTIVES = new Set(["bind", "port", "dir", "aclfile"]);
@@ -103,6 +103,7 @@ export async function until(what: string, holds: () => Promise<boolean>, timeout
 
 class Member implements BusMember {
     process?: ChildProcess;
+    postStartOutput?: string;
     constructor(
         readonly index: number,
         readonly host: string,
@@ -110,6 +111,8 @@ class Member implements BusMember {
         private readonly env: NodeJS.ProcessEnv,
         private readonly ready: string,
         private readonly what: string,
+        /** The container's postStart hook, run once it runs, as the kubelet runs it before it goes on. */
+        private readonly postStart?: { command: string[]; env: NodeJS.ProcessEnv },
     ) {}
 
     async start(): Promise<void> {
@@ -118,6 +121,9 @@ class Member implements BusMember {
         await outputShows(child, this.ready, `${this.what} ${this.index}`);
         child.stdout?.resume();
         child.stderr?.resume();
+        if (this.postStart !== undefined) {
+            this.postStartOutput = await runSwitchover(this.postStart.command, this.postStart.env);
+        }
     }
 
     get pid(): number {
@@ -154,8 +160,13 @@ export interface BusMember {
     signal(signal: NodeJS.Signals): void;
     /** Stops it at once (SIGKILL), and keeps it stopped until start: a lost node. */
     kill(): Promise<void>;
-    /** Starts it again (its start script asks the Sentinels where the master is), resolving once it runs. */
+    /**
+     * Starts it again (its start script asks the Sentinels where the master is), resolving once it runs and its
+     * postStart hook (a node's: node 0 takes the master back) has ended.
+     */
     start(): Promise<void>;
+    /** What its postStart hook printed at its last start. */
+    readonly postStartOutput?: string;
 }
 
 /**
@@ -407,10 +418,8 @@ export class ReplicatedBus extends BusUnderTest {
         const sentinelScript = path.join(dir, "sentinel-start.sh");
         fs.writeFileSync(nodeScript, renderNodeStartScript(topology));
         fs.writeFileSync(sentinelScript, renderSentinelStartScript(topology));
-        fs.writeFileSync(
-            path.join(dir, "switchover.sh"),
-            renderSwitchoverScript(topology, { holdMilliseconds: SWITCHOVER_HOLD_MILLISECONDS }),
-        );
+        const switchoverCommand = ["sh", path.join(dir, "switchover.sh")];
+        fs.writeFileSync(switchoverCommand[1], renderSwitchoverScript(topology, SWITCHOVER_TIMING));
         topology.nodes.forEach((host, index) => {
             const nodeDir = path.join(dir, `node-${index}`);
             const runDir = path.join(nodeDir, "run");
@@ -435,6 +444,7 @@ export class ReplicatedBus extends BusUnderTest {
                     { ...env, [SCRIPT_ENV.runDir]: runDir },
                     "Ready to accept connections",
                     "node",
+                    { command: [...switchoverCommand, RETURN_MODE], env },
                 ),
             );
             this.sentinels.push(

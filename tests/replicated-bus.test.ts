@@ -51,6 +51,17 @@ describe("a replicated bus under mocks (replicas 3)", () => {
             secretKeyRef: { name: "redis-dsm-replication", key: "REDIS_PASSWORD" },
         });
         assert.deepStrictEqual(redis.lifecycle.preStop.exec.command, ["sh", "/etc/redis/scripts/switchover.sh"]);
+        // Node 0 takes the master back once in sync: from Redis's postStart hook, Redis the pod's last container (the
+        // kubelet starts the next container only after a postStart hook), and still what kubectl exec and logs pick.
+        assert.deepStrictEqual(redis.lifecycle.postStart.exec.command, [
+            "sh",
+            "/etc/redis/scripts/switchover.sh",
+            "return",
+        ]);
+        const template = named(run, "kubernetes:apps/v1:StatefulSet", "redis-node").inputs.spec.template;
+        const names = template.spec.containers.map((c: { name: string }) => c.name);
+        assert.strictEqual(names[names.length - 1], "redis");
+        assert.strictEqual(template.metadata.annotations["kubectl.kubernetes.io/default-container"], "redis");
         const scripts = named(run, "kubernetes:core/v1:ConfigMap", "redis-replication").inputs.data;
         assert.deepStrictEqual(Object.keys(scripts).sort(), ["node-start.sh", "sentinel-start.sh", "switchover.sh"]);
         for (const host of NODE_HOSTS) assert.ok(scripts["sentinel-start.sh"].includes(`${host}:26379`), host);

@@ -12,8 +12,9 @@ import { REDIS_CONTAINER_PORT } from "../render/layout";
 import { configChecksum } from "../render/redis-conf";
 import {
     PROXY_CONFIG_FILE,
+    NODE_DEFAULT_CONTAINER,
     SCRIPT_FILES,
-    SWITCHOVER_HOLD_MILLISECONDS,
+    SWITCHOVER_TIMING,
     proxyPodSpec,
     replicatedNodePodSpec,
 } from "../render/replicated-pod-spec";
@@ -90,7 +91,7 @@ export function buildReplicatedBus(
     const scriptFiles = topology.apply((t) => ({
         [SCRIPT_FILES.node]: renderNodeStartScript(t),
         [SCRIPT_FILES.sentinel]: renderSentinelStartScript(t),
-        [SCRIPT_FILES.switchover]: renderSwitchoverScript(t, { holdMilliseconds: SWITCHOVER_HOLD_MILLISECONDS }),
+        [SCRIPT_FILES.switchover]: renderSwitchoverScript(t, SWITCHOVER_TIMING),
     }));
     const scripts = new k8s.core.v1.ConfigMap(
         `${name}-replication`,
@@ -130,6 +131,7 @@ export function buildReplicatedBus(
                     metadata: {
                         labels: NODE_LABELS,
                         annotations: {
+                            ...NODE_DEFAULT_CONTAINER,
                             "checksum/config": pulumi
                                 .all([files.checksum, scriptFiles])
                                 .apply(([conf, s]) => configChecksum(conf, ...Object.values(s))),

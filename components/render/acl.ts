@@ -124,8 +124,10 @@ export const RESERVED_USERS: readonly string[] = [
 /**
  * The users of a replicated bus, with every rule but their login. Neither touches a key. The replication user may
  * only sync (Redis's documented replica rules). The Sentinel user has what Sentinel sends (its documented rules, with
- * REPLICAOF beside SLAVEOF, the name Sentinel uses), and CLIENT PAUSE and UNPAUSE for the switchover script, which
- * holds writes while a replica catches up (render/switchover.ts).
+ * REPLICAOF beside SLAVEOF, the name Sentinel uses), and for the switchover script (render/switchover.ts) CLIENT PAUSE
+ * and UNPAUSE, which hold writes while a replica catches up, and CONFIG SET, by which node 0 lowers its own
+ * `replica-priority` to take the master back (Redis 7 refuses CONFIG SET of `dir`, `dbfilename` and the other
+ * protected settings by default, `enable-protected-configs no`).
  */
 export const REPLICATION_USER_RULES = {
     [REPLICATION_USER]: ["resetchannels", "-@all", "+psync", "+replconf", "+ping"],
@@ -147,6 +149,7 @@ export const REPLICATION_USER_RULES = {
         "+client|kill",
         "+client|pause",
         "+client|unpause",
+        "+config|set",
         "+script|kill",
     ],
 } as const;

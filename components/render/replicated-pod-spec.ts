@@ -17,6 +17,7 @@ import {
     restrictedPodSecurity,
 } from "./pod-spec";
 import { RUN_DIR, ReplicaSpread, SCRIPT_ENV, SENTINEL_PORT } from "./replication";
+import { RETURN_MODE, SwitchoverTiming } from "./switchover";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Container = k8s.types.input.core.v1.Container;
@@ -30,6 +31,9 @@ export const SCRIPT_FILES = {
     switchover: "switchover.sh",
 } as const;
 
+/** The pod annotation that makes `kubectl exec` and `kubectl logs` pick the Redis container, which is not the first. */
+export const NODE_DEFAULT_CONTAINER = { "kubectl.kubernetes.io/default-container": "redis" } as const;
+
 /** Where HAProxy reads its config: the image's default path. */
 export const PROXY_CONFIG_DIR = "/usr/local/etc/haproxy";
 export const PROXY_CONFIG_FILE = "haproxy.cfg";
@@ -38,10 +42,11 @@ export const PROXY_CONFIG_FILE = "haproxy.cfg";
 const HAPROXY_UID = 99;
 
 /**
- * The switchover holds writes at most this long (components/render/switchover.ts); the pod's grace period leaves it
- * room to finish its waits after that.
+ * The switchover holds writes at most 5 s (components/render/switchover.ts); the pod's grace period leaves it room to
+ * finish its waits after that. Node 0, started again, waits up to 2 minutes for its sync before it gives up taking
+ * the master back: a full sync of a 200Mi bus takes seconds.
  */
-export const SWITCHOVER_HOLD_MILLISECONDS = 5000;
+export const SWITCHOVER_TIMING: SwitchoverTiming = { holdMilliseconds: 5000, returnSyncMilliseconds: 120_000 };
 const TERMINATION_GRACE_SECONDS = 30;
 
 export interface ReplicatedNodePodSpecArgs extends RedisPodSpecArgs {
@@ -94,8 +99,12 @@ function nodeContainer(args: ReplicatedNodePodSpecArgs): Container {
         ],
         volumeMounts: [...REDIS_MOUNTS, scriptsMount, { name: "run", mountPath: RUN_DIR }],
         readinessProbe: { exec: { command: NODE_READINESS }, timeoutSeconds: 3, periodSeconds: 2, failureThreshold: 1 },
-        // A master about to stop hands over first, losing no write (switchover.ts); on a replica it does nothing.
-        lifecycle: { preStop: { exec: { command: ["sh", `${SCRIPTS_DIR}/${SCRIPT_FILES.switchover}`] } } },
+        lifecycle: {
+            // Node 0, started again, takes the master back once in sync; on any other node it does nothing.
+            postStart: { exec: { command: ["sh", `${SCRIPTS_DIR}/${SCRIPT_FILES.switchover}`, RETURN_MODE] } },
+            // A master about to stop hands over first, losing no write (switchover.ts); on a replica it does nothing.
+            preStop: { exec: { command: ["sh", `${SCRIPTS_DIR}/${SCRIPT_FILES.switchover}`] } },
+        },
     };
 }
 
@@ -172,10 +181,13 @@ export function replicatedNodePodSpec(args: ReplicatedNodePodSpecArgs): PodSpec 
             runVolume("run"),
             runVolume("sentinel-run"),
         ],
+        // Redis last: the kubelet starts a pod's containers in order, each after the one before's postStart hook, and
+        // Redis's (node 0 taking the master back) may wait for a sync. kubectl exec and logs default to it
+        // (NODE_DEFAULT_CONTAINER).
         containers: [
-            nodeContainer(args),
             sentinelContainer(args),
             ...(args.metrics === undefined ? [] : [exporterContainer(args.metrics)]),
+            nodeContainer(args),
         ],
     };
 }

@@ -18,6 +18,12 @@ export const SENTINEL_PORT = 26379;
 /** Where a node or Sentinel writes its run-time config (a private, memory-backed directory in the pod). */
 export const RUN_DIR = "/run/redis";
 
+/**
+ * Every node's `replica-priority` (Redis's default, written out): equal on every node, so that an unplanned failover
+ * promotes the replica with the most writes. Only node 0's return lowers its own for a moment (switchover.ts).
+ */
+export const REPLICA_PRIORITY = 100;
+
 /** The environment each script reads at run time. */
 export const SCRIPT_ENV = {
     /** The address peers reach this pod at: its stable DNS name in the cluster, its own loopback address in tests. */
@@ -160,6 +166,7 @@ export function renderNodeStartScript(topology: ReplicationTopology): string {
         "    # A replica that restarts syncs in full; by default the master waits 5 s for others to share the transfer,",
         "    # while it counts one replica fewer for min-replicas-to-write. Replicas restart one at a time: no wait.",
         '    echo "repl-diskless-sync-delay 0"',
+        `    echo "replica-priority ${REPLICA_PRIORITY}"`,
         `    if [ -n "$master" ] && [ "\${master% *}" != "${env("announceHost")}" ]; then echo "replicaof $master"; fi`,
         '} > "$conf"',
         'exec redis-server "$conf" "$@"',

@@ -11,7 +11,14 @@ import { BusMember, BusUnderTest, runSwitchover, until } from "../replicated-bus
 import type { ReplicationTopology } from "../../components/render/replication";
 import { isAlive } from "./processes";
 import type { ClusterState } from "./local-cluster";
-import { NodeContainer, containerPidFile, lostMarker, switchoverCommand } from "./replicated-pods";
+import {
+    NodeContainer,
+    containerPidFile,
+    lostMarker,
+    postStartMarker,
+    postStartOutput,
+    switchoverCommand,
+} from "./replicated-pods";
 
 const podName = nodePodName;
 
@@ -62,10 +69,25 @@ class PodContainer implements BusMember {
         await until(`${this.pod}'s processes to end`, async () => pids.every((pid) => !isAlive(pid)));
     }
 
-    /** The node is back: the agent starts the pod's containers again. */
+    /** The node is back: the agent starts the pod's containers again, and runs the redis container's postStart hook. */
     async start(): Promise<void> {
         fs.rmSync(lostMarker(this.clusterDir, this.pod), { force: true });
         await until(`${this.container} of ${this.pod} to run again`, async () => this.pid() !== undefined);
+        if (this.container === "redis") await this.untilPostStartEnded();
+    }
+
+    /** Until the redis container's postStart hook has ended (the hook waits for a sync: up to its own bound). */
+    async untilPostStartEnded(): Promise<void> {
+        await until(
+            `the postStart hook of ${this.pod}`,
+            async () => !fs.existsSync(postStartMarker(this.clusterDir, this.pod)),
+            180_000,
+        );
+    }
+
+    get postStartOutput(): string | undefined {
+        const file = postStartOutput(this.clusterDir, this.pod);
+        return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
     }
 }
 
@@ -125,6 +147,11 @@ export class ClusterBus extends BusUnderTest {
     switchover(index: number): Promise<string> {
         const { command, env } = switchoverCommand(this.state.dir, podName(index));
         return runSwitchover(command, env);
+    }
+
+    /** Until the postStart hook of node `index`'s redis container has ended. */
+    untilPostStartEnded(index: number): Promise<void> {
+        return this.nodes[index].untilPostStartEnded();
     }
 
     /** The pods stay: every node is brought back for the next scenario. */

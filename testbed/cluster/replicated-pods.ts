@@ -16,10 +16,11 @@
  *   each node pod's port 6379 goes to that node's own server (KWOK PortForward by pod name).
  * - **The kubelet**, for the node pods (KWOK leaves them to the agent: local-cluster.ts, nodesElsewhere): a pod is
  *   Running at its address, and Ready when its readiness probes would say so (redis: master, or a replica linked and
- *   synced; sentinel: PING); a
- *   container whose process exits is started again on the next pass, unless its pod is marked lost (a file `lost` in
- *   its folder: a node that died takes the pod's processes with it, until it returns); a pod being deleted runs its
- *   preStop hook (the switchover), has its processes stopped, and is then deleted. So the StatefulSet controller's
+ *   synced; sentinel: PING); the containers start in the pod's order, and a container's postStart hook (node 0
+ *   taking the master back) runs once its process runs; a container whose process exits is started again on the
+ *   next pass, unless its pod is marked lost (a file `lost` in its folder: a node that died takes the pod's processes
+ *   with it, until it returns); a pod being deleted runs its preStop hook (the switchover), has its processes
+ *   stopped, and is then deleted. So the StatefulSet controller's
  *   rolling update waits for each new pod as it would on a cluster.
  */
 import type * as K8s from "@kubernetes/client-node";
@@ -57,6 +58,16 @@ export function containerLogFile(clusterDir: string, pod: string, container: str
 /** Present while the pod's node is lost: its processes are stopped and not restarted. */
 export function lostMarker(clusterDir: string, pod: string): string {
     return path.join(nodePodDir(clusterDir, pod), "lost");
+}
+
+/** Present while the postStart hook of a node pod's redis container runs (node 0 taking the master back). */
+export function postStartMarker(clusterDir: string, pod: string): string {
+    return path.join(nodePodDir(clusterDir, pod), "poststart.running");
+}
+
+/** What the postStart hook of a node pod's redis container printed at its last start. */
+export function postStartOutput(clusterDir: string, pod: string): string {
+    return path.join(nodePodDir(clusterDir, pod), "poststart.out");
 }
 
 /** The command and environment the pod's preStop hook would run, written at the redis container's start. */
@@ -273,7 +284,11 @@ export class ReplicatedPods {
             await this.stopContainers(run.containers, "SIGKILL");
             return;
         }
-        for (const container of NODE_CONTAINERS) {
+        // In the pod's order, as the kubelet starts them.
+        const order = (pod.spec?.containers ?? [])
+            .map((c) => c.name)
+            .filter((name): name is NodeContainer => (NODE_CONTAINERS as readonly string[]).includes(name));
+        for (const container of order) {
             if (!run.containers.has(container)) await this.startNodeContainer(pod, container, run.containers);
         }
     }
@@ -322,9 +337,21 @@ export class ReplicatedPods {
                 { mode: 0o600 },
             );
         }
+        const postStart = container.lifecycle?.postStart?.exec?.command;
         const run = this.spawnLogged(command, args, env, podDir, name);
         containers.set(name, run);
+        // Marked before the PID file: whoever sees the container run sees its hook still running.
+        if (postStart !== undefined) fs.writeFileSync(postStartMarker(this.dir, podName), "");
         fs.writeFileSync(containerPidFile(this.dir, podName, name), String(run.process.pid));
+        if (postStart !== undefined) {
+            // Its pod's last container (replicated-pod-spec.ts): no container waits for it, and neither does the pass.
+            void runSwitchover(postStart.map(localize), env)
+                .catch((error: unknown) => String(error))
+                .then((output) => {
+                    fs.writeFileSync(postStartOutput(this.dir, podName), output);
+                    fs.rmSync(postStartMarker(this.dir, podName), { force: true });
+                });
+        }
         // A process that exits is started again on the next pass, as the kubelet restarts a container.
         void run.exited.then(() => {
             if (containers.get(name) === run) {

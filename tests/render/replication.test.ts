@@ -21,6 +21,7 @@ import {
     renderNodeStartScript,
     renderSentinelStartScript,
 } from "../../components/render/replication";
+import { SWITCHOVER_TIMING } from "../../components/render/replicated-pod-spec";
 import { renderSwitchoverScript } from "../../components/render/switchover";
 
 const TOPOLOGY: ReplicationTopology = {
@@ -68,7 +69,7 @@ describe("the replicated bus's renderers", () => {
     });
 
     it("no script holds a password: each reads it from the environment, and redis-cli gets it in REDISCLI_AUTH", () => {
-        const switchover = renderSwitchoverScript(TOPOLOGY, { holdMilliseconds: 5000 });
+        const switchover = renderSwitchoverScript(TOPOLOGY, SWITCHOVER_TIMING);
         assert.ok(renderNodeStartScript(TOPOLOGY).includes('masterauth \\"${REPLICATION_PASSWORD}\\"'));
         assert.ok(renderSentinelStartScript(TOPOLOGY).includes('auth-pass dsm \\"${SENTINEL_PASSWORD}\\"'));
         assert.ok(switchover.includes('REDISCLI_AUTH="${SENTINEL_PASSWORD}"'));
@@ -115,6 +116,7 @@ describe("the replicated bus's renderers", () => {
             "+client|kill",
             "+client|pause",
             "+client|unpause",
+            "+config|set",
             "+script|kill",
         ]);
         assert.ok(!sentinel.some((r) => r.startsWith("~")), "the Sentinel user reaches no key");

@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "assert";
 import type Redis from "ioredis";
-import { ADMIN_USER } from "../../components/render/acl";
+import { ADMIN_USER, SENTINEL_USER } from "../../components/render/acl";
 import { minReplicasToWrite } from "../../components/render/replication";
 import { BusHistory, HistoryVerdict, checkHistory, readFinalState } from "../../testbed/bus-history";
 import { BusUnderTest, until } from "../../testbed/replicated-bus";
@@ -29,9 +29,9 @@ function serviceClient(bus: BusUnderTest): Redis {
     });
 }
 
-export async function withBus(
-    startBus: () => Promise<BusUnderTest>,
-    run: (bus: BusUnderTest, history: BusHistory) => Promise<void>,
+export async function withBus<Bus extends BusUnderTest>(
+    startBus: () => Promise<Bus>,
+    run: (bus: Bus, history: BusHistory) => Promise<void>,
 ): Promise<HistoryVerdict> {
     const bus = await startBus();
     let history: BusHistory | undefined;
@@ -132,9 +132,16 @@ export function faultScenarios(startBus: () => Promise<BusUnderTest>, bounds: Ou
         const verdict = await withBus(startBus, async (bus) => {
             const old = await bus.untilSettled();
             await bus.node(old).kill();
-            await bus.untilNewMaster(old);
+            const next = await bus.untilNewMaster(old);
             await bus.node(old).start();
-            await until("the old master to be a replica", async () => (await bus.role(old)) === "slave");
+            if (old === 0) {
+                // Node 0 came back as a replica in sync, and its postStart hook took the master back.
+                assert.match(bus.node(0).postStartOutput ?? "", /master moved to/);
+                assert.equal(await bus.untilSettled(), 0, "node 0 did not take the master back");
+            } else {
+                await until("the old master to be a replica", async () => (await bus.role(old)) === "slave");
+                assert.equal(await bus.untilSettled(), next);
+            }
         });
         assertPromisesKept(verdict, "master killed");
         assertWritesResumedWithin(verdict, bounds.lostMasterMilliseconds);
@@ -171,7 +178,8 @@ export function faultScenarios(startBus: () => Promise<BusUnderTest>, bounds: Ou
     it("a replica is lost and comes back: writes go on, and it catches up", async () => {
         const verdict = await withBus(startBus, async (bus) => {
             const master = await bus.untilSettled();
-            const replica = (master + 1) % bus.topology.nodes.length;
+            // Not node 0, whose return would move the master: this is a replica's loss only.
+            const replica = [...bus.topology.nodes.keys()].find((i) => i !== master && i !== 0) as number;
             await bus.node(replica).kill();
             const before = (await bus.throughProxy(SERVICE, (c) => c.xlen(STREAM))) as number;
             await until(
@@ -187,20 +195,34 @@ export function faultScenarios(startBus: () => Promise<BusUnderTest>, bounds: Ou
         );
     });
 
-    it("a rolling restart, replicas first, the master moved by the switchover script: no confirmed event lost", async () => {
+    it("a rolling restart as a StatefulSet rolls, the highest ordinal first: every replica before the master, which moves once to a restarted pod and back to node 0; no confirmed event lost", async () => {
         const verdict = await withBus(startBus, async (bus) => {
-            const master = await bus.untilSettled();
-            const order = [...bus.topology.nodes.keys()].filter((i) => i !== master).concat(master);
-            for (const index of order) {
-                if (index === master) {
-                    assert.match(await bus.switchover(index), /master moved to/);
-                    assert.equal(await bus.role(index), "slave");
-                }
+            const nodes = bus.topology.nodes.length;
+            // A pod replaced: its preStop hook, its processes gone, then started again with its postStart hook.
+            const replacePod = async (index: number) => {
+                const said = await bus.switchover(index);
                 await bus.node(index).kill();
                 await bus.node(index).start();
-                await bus.untilSettled();
+                return said;
+            };
+            // Wherever the master is, node 0's pod replaced gives it to node 0.
+            await replacePod(0);
+            assert.equal(await bus.untilSettled(), 0, "node 0 did not take the master back");
+            const before = await bus.configEpoch();
+            for (let index = nodes - 1; index > 0; index--) {
+                assert.match(await replacePod(index), /not the master/);
+                assert.equal(await bus.untilSettled(), 0, `the master moved while pod ${index} was replaced`);
             }
-            assert.notEqual(await bus.untilSettled(), master, "the master did not move");
+            const handover = await bus.switchover(0);
+            assert.match(handover, /master moved to/);
+            // Node 0's priority is the others' again (its return lowered it): an unplanned failover goes by offsets.
+            const info = await bus.onNode(0, SENTINEL_USER, (c) => c.info("replication"));
+            assert.match(info, /^slave_priority:100\r$/m);
+            await bus.node(0).kill();
+            await bus.node(0).start();
+            assert.match(bus.node(0).postStartOutput ?? "", /master moved to/);
+            assert.equal(await bus.untilSettled(), 0, "node 0 did not take the master back");
+            assert.equal(await bus.configEpoch(), before + 2, "the master moved other than once away and once back");
         });
         assertPromisesKept(verdict, "rolling restart");
         assertWritesResumedWithin(verdict, bounds.plannedMilliseconds);
