@@ -89,6 +89,23 @@ async function switchoverGap(bus: ReplicatedBus): Promise<number> {
     return gap;
 }
 
+/** Node 0 back: its pod's processes restarted, and its postStart hook taking the master back from another node. */
+async function returnGap(bus: ReplicatedBus): Promise<number> {
+    if ((await bus.untilSettled()) === 0) await bus.switchover(0);
+    await bus.untilSettled();
+    const load = writer(bus);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await bus.node(0).kill();
+    await bus.node(0).start();
+    if (!/master moved to/.test(bus.node(0).postStartOutput ?? "")) {
+        throw new Error(`node 0 did not take the master back: ${bus.node(0).postStartOutput}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const gap = await load.stop();
+    await bus.untilSettled();
+    return gap;
+}
+
 /** Events/s through the proxy, one producer: XADD alone, XADD then WAIT each, or WAIT once per batch of 50. */
 async function publishRate(bus: ReplicatedBus, events: number, waitEvery: number | undefined): Promise<number> {
     const client = serviceClient(bus);
@@ -120,6 +137,8 @@ export async function failoverBench(repeats: number, events: number): Promise<st
         const moves: number[] = [];
         for (let i = 0; i < repeats; i++) kills.push(await killGap(bus));
         for (let i = 0; i < repeats; i++) moves.push(await switchoverGap(bus));
+        const returns: number[] = [];
+        for (let i = 0; i < repeats; i++) returns.push(await returnGap(bus));
         const plain = await publishRate(bus, events, undefined);
         const each = await publishRate(bus, events, 1);
         const batched = await publishRate(bus, events, 50);
@@ -131,6 +150,7 @@ export async function failoverBench(repeats: number, events: number): Promise<st
                 [
                     ["master killed (SIGKILL)", ms(kills), "10 s"],
                     ["master moved (switchover script)", ms(moves), "2 s"],
+                    ["node 0 restarted takes the master back (postStart)", ms(returns), "2 s"],
                 ],
             ),
             `\none producer through HAProxy, ${events} events each, sequential (WAIT for ${minReplicasToWrite(bus.topology.nodes.length)} of ${bus.topology.nodes.length - 1} replicas)`,
