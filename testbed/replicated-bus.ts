@@ -350,6 +350,10 @@ export abstract class BusUnderTest {
     node(index: number): BusMember {
         return this.nodes[index];
     }
+
+    sentinel(index: number): BusMember {
+        return this.sentinels[index];
+    }
 }
 
 /** Three (or more) nodes on loopback, each with its Sentinel, and HAProxy in front. */
@@ -525,6 +529,12 @@ export class ReplicatedBus extends BusUnderTest {
     switchover(index: number): Promise<string> {
         const env = this.podEnv(this.topology.nodes[index], index, "");
         return runSwitchover(["sh", path.join(this.dir, "switchover.sh")], env);
+    }
+
+    /** Runs node `index`'s postStart hook (node 0 takes the master back) on its own; resolves with its output. */
+    postStart(index: number): Promise<string> {
+        const env = this.podEnv(this.topology.nodes[index], index, "");
+        return runSwitchover(["sh", path.join(this.dir, "switchover.sh"), RETURN_MODE], env);
     }
 
     /** Stops every process by its PID and removes the directory. */

@@ -5,6 +5,7 @@
  */
 import { strict as assert } from "assert";
 import Redis from "ioredis";
+import { SENTINEL_USER } from "../../components/render/acl";
 import { MASTER_NAME } from "../../components/render/replication";
 import { ReplicatedBus, until } from "../../testbed/replicated-bus";
 import { SERVICE, faultScenarios } from "./scenarios";
@@ -63,6 +64,26 @@ describe("a replicated bus under faults (real redis-server, redis-sentinel and H
         } finally {
             client.disconnect();
             anonymous.disconnect();
+            await bus.destroy();
+        }
+    });
+
+    it("node 0's return never fails: with no Sentinel to ask it gives up, the master stays, and node 0's priority is the others' again", async function () {
+        this.timeout(60_000);
+        const bus = await ReplicatedBus.start({ users: [] });
+        try {
+            assert.match(await bus.switchover(0), /master moved to/);
+            const master = await bus.untilSettled();
+            assert.match(await bus.postStart(master), /only node 0 takes the master back/);
+            for (let i = 0; i < bus.topology.nodes.length; i++) await bus.sentinel(i).kill();
+            const said = await bus.postStart(0);
+            assert.match(said, /no Sentinel has seen node 0's priority/);
+            assert.match(said, /node 0 did not take the master back: it stays where it is/);
+            assert.equal(await bus.role(master), "master");
+            assert.equal(await bus.role(0), "slave");
+            const info = await bus.onNode(0, SENTINEL_USER, (c) => c.info("replication"));
+            assert.match(info, /^slave_priority:100\r$/m);
+        } finally {
             await bus.destroy();
         }
     });
