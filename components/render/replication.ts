@@ -7,7 +7,7 @@
  * failover), and the passwords a replica and a Sentinel need come from a Secret, so each start writes its own config
  * into a private run directory and then executes the server.
  */
-import { REPLICATION_USER, SENTINEL_USER } from "./acl";
+import { PROBE_USER, REPLICATION_USER, SENTINEL_USER } from "./acl";
 
 /** The name Sentinel monitors the bus under, and Sentinel-aware clients ask for. */
 export const MASTER_NAME = "dsm";
@@ -104,21 +104,37 @@ function shellWord(text: string): string {
 }
 
 /**
- * Shell lines that set `master` to "host port" of the master the Sentinels agree on now, or leave it empty when none
- * answers (a new bus, or every Sentinel restarting). `sentinels` are host:port words.
+ * Shell lines that set `master` to "host port" of the master the Sentinels agree on now; when no Sentinel answers
+ * (every one restarting, or a new bus), of the node that says it is master, the one with the most replicas if several
+ * do; else leave it empty (a new bus). Asking the nodes keeps a node or Sentinel that starts while every Sentinel is
+ * down from taking node 0 for the master while its peers follow another: a second master, or Sentinels that would
+ * make the real master follow node 0 and drop what it took since.
  */
-function askSentinelsForMaster(sentinels: readonly string[]): string[] {
+function askForMaster(topology: ReplicationTopology): string[] {
+    const port = topology.redisPort;
     return [
         "# In a function, whose `set --` leaves the script's own arguments alone.",
         "current_master() {",
-        `    for sentinel in ${sentinels.map(shellWord).join(" ")}; do`,
+        `    for sentinel in ${sentinelWords(topology).map(shellWord).join(" ")}; do`,
         `        reply=$(redis-cli --raw -h "\${sentinel%:*}" -p "\${sentinel##*:}" SENTINEL get-master-addr-by-name ${MASTER_NAME} 2>/dev/null) || continue`,
         "        # shellcheck disable=SC2086",
         "        set -- $reply",
         '        if [ $# -eq 2 ]; then echo "$1 $2"; return 0; fi',
         "    done",
         "}",
+        "# As the probe user, which may run ROLE and needs no password: a master's ROLE lists 3 lines per replica.",
+        "node_master() {",
+        '    best="" most=-1',
+        `    for node in ${topology.nodes.map(shellWord).join(" ")}; do`,
+        `        role=$(redis-cli --no-auth-warning --raw -h "$node" -p ${port} --user ${PROBE_USER} --pass ${PROBE_USER} ROLE 2>/dev/null) || continue`,
+        '        [ "$(echo "$role" | head -n 1)" = master ] || continue',
+        '        replicas=$((($(echo "$role" | wc -l) - 2) / 3))',
+        `        if [ "$replicas" -gt "$most" ]; then best="$node ${port}" most=$replicas; fi`,
+        "    done",
+        '    echo "$best"',
+        "}",
         "master=$(current_master)",
+        '[ -n "$master" ] || master=$(node_master)',
     ];
 }
 
@@ -134,8 +150,8 @@ function sentinelWords(topology: ReplicationTopology): string[] {
 const env = (name: keyof typeof SCRIPT_ENV) => `\${${SCRIPT_ENV[name]}}`;
 
 /**
- * The start script of one Redis node. It asks the Sentinels which node is master; without an answer, node 0 starts
- * as master and the others as its replicas. It writes the base config plus the replication lines into the run
+ * The start script of one Redis node. It asks the Sentinels which node is master, and the nodes when no Sentinel
+ * answers; without an answer, node 0 starts as master and the others as its replicas. It writes the base config plus the replication lines into the run
  * directory (owner-only: it holds `masterauth`), then executes redis-server with the script's own arguments appended
  * (the tests pass their bind address and directories).
  */
@@ -147,8 +163,8 @@ export function renderNodeStartScript(topology: ReplicationTopology): string {
         "set -eu",
         `: "${env("announceHost")}" "${env("baseConfig")}" "${env("replicationPassword")}" "${env("runDir")}"`,
         `index="\${${SCRIPT_ENV.nodeIndex}:-\${HOSTNAME##*-}}"`,
-        ...askSentinelsForMaster(sentinelWords(topology)),
-        "# No Sentinel knows a master: a new bus, whose first node is its master.",
+        ...askForMaster(topology),
+        "# Neither a Sentinel nor a node knows a master: a new bus, whose first node is its master.",
         `if [ -z "$master" ] && [ "$index" != 0 ]; then master=${shellWord(`${topology.nodes[0]} ${topology.redisPort}`)}; fi`,
         "umask 077",
         `conf="${env("runDir")}/redis.conf"`,
@@ -176,7 +192,7 @@ export function renderNodeStartScript(topology: ReplicationTopology): string {
 
 /**
  * The start script of one Sentinel. It asks its peers for the master they agree on (a restarted Sentinel must not
- * go back to node 0 after a failover), else monitors node 0, and writes a fresh sentinel.conf, which Sentinel then
+ * go back to node 0 after a failover), then the nodes, else monitors node 0, and writes a fresh sentinel.conf, which Sentinel then
  * rewrites as it learns the replicas and peers.
  */
 export function renderSentinelStartScript(topology: ReplicationTopology): string {
@@ -186,7 +202,7 @@ export function renderSentinelStartScript(topology: ReplicationTopology): string
         "# Rendered by dsm-redis: starts the Sentinel beside one node of the replicated bus.",
         "set -eu",
         `: "${env("announceHost")}" "${env("sentinelPassword")}" "${env("runDir")}"`,
-        ...askSentinelsForMaster(sentinelWords(topology)),
+        ...askForMaster(topology),
         `if [ -z "$master" ]; then master=${shellWord(`${topology.nodes[0]} ${topology.redisPort}`)}; fi`,
         "umask 077",
         `conf="${env("runDir")}/sentinel.conf"`,

@@ -88,6 +88,28 @@ describe("a replicated bus under faults (real redis-server, redis-sentinel and H
         }
     });
 
+    it("with every Sentinel down, a node started again follows the master its peers follow, and Sentinels started afresh monitor that master", async function () {
+        this.timeout(90_000);
+        const bus = await ReplicatedBus.start({ users: [] });
+        try {
+            assert.match(await bus.switchover(0), /master moved to/);
+            const master = await bus.untilSettled();
+            const nodes = bus.topology.nodes.length;
+            for (let i = 0; i < nodes; i++) await bus.sentinel(i).kill();
+            // Node 0 (whose return gives up without Sentinels) comes back: not as a second master.
+            await bus.node(0).kill();
+            await bus.node(0).start();
+            assert.equal(await bus.role(0), "slave");
+            const info = await bus.onNode(0, SENTINEL_USER, (c) => c.info("replication"));
+            assert.match(info, new RegExp(`^master_host:${bus.topology.nodes[master].replace(/\./g, "\\.")}\r$`, "m"));
+            // Every Sentinel afresh (a fresh sentinel.conf each): the master they find is the nodes' master, not node 0.
+            for (let i = 0; i < nodes; i++) await bus.sentinel(i).start();
+            assert.equal(await bus.untilSettled(), master);
+        } finally {
+            await bus.destroy();
+        }
+    });
+
     it("the switchover script does nothing on a replica", async () => {
         const bus = await ReplicatedBus.start({ users: [] });
         try {
