@@ -77,33 +77,35 @@ async function killGap(bus: ReplicatedBus): Promise<number> {
     return gap;
 }
 
-/** The planned move: the switchover script on the master, as its preStop hook runs it. */
-async function switchoverGap(bus: ReplicatedBus): Promise<number> {
-    const master = await bus.untilSettled();
+/** The longest time without an accepted write across `action`, from a settled bus, with writes flowing around it. */
+async function gapAcross(bus: ReplicatedBus, action: () => Promise<void>): Promise<number> {
+    await bus.untilSettled();
     const load = writer(bus);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await bus.switchover(master);
+    await action();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const gap = await load.stop();
     await bus.untilSettled();
     return gap;
 }
 
+/** The planned move: the switchover script on the master, as its preStop hook runs it. */
+async function switchoverGap(bus: ReplicatedBus): Promise<number> {
+    const master = await bus.untilSettled();
+    return gapAcross(bus, async () => {
+        await bus.switchover(master);
+    });
+}
+
 /** Node 0 back: its pod's processes restarted, and its postStart hook taking the master back from another node. */
 async function returnGap(bus: ReplicatedBus): Promise<number> {
     if ((await bus.untilSettled()) === 0) await bus.switchover(0);
-    await bus.untilSettled();
-    const load = writer(bus);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await bus.node(0).kill();
-    await bus.node(0).start();
-    if (!/master moved to/.test(bus.node(0).postStartOutput ?? "")) {
-        throw new Error(`node 0 did not take the master back: ${bus.node(0).postStartOutput}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const gap = await load.stop();
-    await bus.untilSettled();
-    return gap;
+    return gapAcross(bus, async () => {
+        await bus.node(0).kill();
+        await bus.node(0).start();
+        const said = bus.node(0).postStartOutput ?? "";
+        if (!/master moved to/.test(said)) throw new Error(`node 0 did not take the master back: ${said}`);
+    });
 }
 
 /** Events/s through the proxy, one producer: XADD alone, XADD then WAIT each, or WAIT once per batch of 50. */

@@ -281,12 +281,19 @@ export abstract class BusUnderTest {
         }
     }
 
+    /** What the Sentinel at `host` knows of the master (SENTINEL MASTER): its fields by name. */
+    protected async sentinelMaster(host: string): Promise<Record<string, string>> {
+        const flat = (await this.askSentinel(host, ["SENTINEL", "master", MASTER_NAME])) as string[];
+        const fields: Record<string, string> = {};
+        for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+        return fields;
+    }
+
     /** The master's config epoch, as a running Sentinel has it: it grows with every failover. */
     async configEpoch(): Promise<number> {
         const sentinel = this.sentinels.find((s) => s.running);
         if (sentinel === undefined) throw new Error("no Sentinel runs");
-        const flat = (await this.askSentinel(sentinel.host, ["SENTINEL", "master", MASTER_NAME])) as string[];
-        return Number(flat[flat.indexOf("config-epoch") + 1]);
+        return Number((await this.sentinelMaster(sentinel.host))["config-epoch"]);
     }
 
     /**
@@ -295,21 +302,20 @@ export abstract class BusUnderTest {
      * `failover-timeout` (seen in the cluster tier: a kill a second after a planned move).
      */
     protected async failoverUnderWay(): Promise<boolean> {
-        const flags = await Promise.all(
-            this.sentinels
-                .filter((s) => s.running)
-                .map(async (s) => {
-                    const flat = (await this.askSentinel(s.host, ["SENTINEL", "master", MASTER_NAME])) as string[];
-                    return flat[flat.indexOf("flags") + 1];
-                }),
+        const views = await Promise.all(
+            this.sentinels.filter((s) => s.running).map((s) => this.sentinelMaster(s.host)),
         );
-        return flags.some((f) => f.includes("failover_in_progress"));
+        return views.some((view) => view.flags.includes("failover_in_progress"));
     }
 
     protected async sentinelView(host: string): Promise<{ replicas: number; peers: number }> {
-        const flat = (await this.askSentinel(host, ["SENTINEL", "master", MASTER_NAME])) as string[];
-        const field = (name: string) => Number(flat[flat.indexOf(name) + 1]);
-        return { replicas: field("num-slaves"), peers: field("num-other-sentinels") };
+        const view = await this.sentinelMaster(host);
+        return { replicas: Number(view["num-slaves"]), peers: Number(view["num-other-sentinels"]) };
+    }
+
+    /** Node `index`'s INFO replication, as `field: value`. */
+    async replicationOf(index: number): Promise<Record<string, string>> {
+        return parseInfo(await this.onNode(index, SENTINEL_USER, (c) => c.info("replication")));
     }
 
     /**
@@ -323,10 +329,7 @@ export abstract class BusUnderTest {
             "one master, every replica in sync",
             async () => {
                 const running = this.nodes.filter((n) => n.running);
-                const infos = await Promise.all(
-                    running.map((n) => this.onNode(n.index, SENTINEL_USER, (c) => c.info("replication"))),
-                );
-                const fields = infos.map(parseInfo);
+                const fields = await Promise.all(running.map((n) => this.replicationOf(n.index)));
                 const masters = running.filter((_, i) => fields[i].role === "master");
                 if (masters.length !== 1) return false;
                 master = masters[0].index;
@@ -440,8 +443,7 @@ export class ReplicatedBus extends BusUnderTest {
         const sentinelScript = path.join(dir, "sentinel-start.sh");
         fs.writeFileSync(nodeScript, renderNodeStartScript(topology));
         fs.writeFileSync(sentinelScript, renderSentinelStartScript(topology));
-        const switchoverCommand = ["sh", path.join(dir, "switchover.sh")];
-        fs.writeFileSync(switchoverCommand[1], renderSwitchoverScript(topology, SWITCHOVER_TIMING));
+        fs.writeFileSync(this.switchoverScript, renderSwitchoverScript(topology, SWITCHOVER_TIMING));
         topology.nodes.forEach((host, index) => {
             const nodeDir = path.join(dir, `node-${index}`);
             const runDir = path.join(nodeDir, "run");
@@ -466,7 +468,7 @@ export class ReplicatedBus extends BusUnderTest {
                     { ...env, [SCRIPT_ENV.runDir]: runDir },
                     "Ready to accept connections",
                     "node",
-                    { command: [...switchoverCommand, RETURN_MODE], env },
+                    { command: this.hookCommand(RETURN_MODE), env },
                 ),
             );
             this.sentinels.push(
@@ -525,16 +527,24 @@ export class ReplicatedBus extends BusUnderTest {
         );
     }
 
+    /** The switchover script, which both of a node's hooks run. */
+    private get switchoverScript(): string {
+        return path.join(this.dir, "switchover.sh");
+    }
+
+    /** A node's hook: the switchover script, in `mode` (none: the preStop hand-over). */
+    private hookCommand(...mode: string[]): string[] {
+        return ["sh", this.switchoverScript, ...mode];
+    }
+
     /** Runs the switchover script as node `index`'s preStop hook would; resolves with its output, or rejects. */
     switchover(index: number): Promise<string> {
-        const env = this.podEnv(this.topology.nodes[index], index, "");
-        return runSwitchover(["sh", path.join(this.dir, "switchover.sh")], env);
+        return runSwitchover(this.hookCommand(), this.podEnv(this.topology.nodes[index], index, ""));
     }
 
     /** Runs node `index`'s postStart hook (node 0 takes the master back) on its own; resolves with its output. */
     postStart(index: number): Promise<string> {
-        const env = this.podEnv(this.topology.nodes[index], index, "");
-        return runSwitchover(["sh", path.join(this.dir, "switchover.sh"), RETURN_MODE], env);
+        return runSwitchover(this.hookCommand(RETURN_MODE), this.podEnv(this.topology.nodes[index], index, ""));
     }
 
     /** Stops every process by its PID and removes the directory. */
